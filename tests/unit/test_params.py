@@ -1,0 +1,82 @@
+import copy
+
+import pytest
+
+from stages.errors import ParamsError
+from stages.params import load_params, parse_params
+from tests.conftest import REPO_ROOT, load_repo_params
+
+
+def test_repository_params_are_valid():
+    params = load_params(REPO_ROOT / "params.yaml")
+    assert list(params.models) == ["A", "B", "B_adj", "B_adj2"]
+    assert params.models["B_adj2"].early_stopping.patience == 4
+
+
+def mutated(path: str, value):
+    raw = copy.deepcopy(load_repo_params())
+    *parents, last = path.split(".")
+    node = raw
+    for key in parents:
+        node = node[int(key)] if key.isdigit() else node[key]
+    if value is KeyError:
+        del node[last]
+    else:
+        node[int(last) if last.isdigit() else last] = value
+    return raw
+
+
+@pytest.mark.parametrize("path, value, message", [
+    ("train.epochz", 3, "unknown key train.epochz"),
+    ("train.batch_size", True, r"train.batch_size = True \(bool\) must be an integer"),
+    ("train.batch_size", 0, r"train.batch_size = 0 is out of range; allowed: \[1, 65536\]"),
+    ("split.val_fraction", 1.0, r"split.val_fraction = 1.0 is out of range; allowed: \(0, 1\)"),
+    ("split.val_fraction", 0, "split.val_fraction = 0.0 is out of range"),
+    ("models.B.epochs", 0, "models.B.epochs = 0 is out of range"),
+    ("models.B_adj.layers.3.rate", 1.0, r"models.B_adj.layers\[3\].rate = 1.0 is out of range"),
+    ("models.B_adj2.layers.10.l2", -0.1, r"models.B_adj2.layers\[10\].l2 = -0.1 is out of range"),
+    ("models.A.layers.0.kind", "conv3d", "is not a known layer kind; expected one of conv2d"),
+    ("models.A.layers.0.filterz", 3, r"unknown key models.A.layers\[0\].filterz"),
+    ("train.precision", "float16", "expected one of float32, mixed_bfloat16"),
+    ("split.limit", "all", "split.limit = 'all' \\(str\\) must be an integer"),
+    ("seed", KeyError, "missing key seed"),
+    ("download.sha256.t10k-images-idx3-ubyte", "abc", "must be 64 lowercase hex digits"),
+])
+def test_bad_values_name_the_key_the_value_and_what_is_allowed(path, value, message):
+    with pytest.raises(ParamsError, match=message):
+        parse_params(mutated(path, value))
+
+
+def test_architecture_collapsing_below_one_pixel_is_refused():
+    raw = load_repo_params()
+    layers = raw["models"]["A"]["layers"]
+    layers.insert(6, {"kind": "max_pool", "pool_size": 2})
+    with pytest.raises(ParamsError, match=r"models.A.layers\[6\] \(max_pool\) shrinks the feature "
+                                          r"map to \(0, 0, 128\), below 1x1"):
+        parse_params(raw)
+
+
+def test_last_layer_must_produce_one_score_per_class():
+    raw = load_repo_params()
+    raw["models"]["B"]["layers"][-1]["units"] = 9
+    with pytest.raises(ParamsError, match="last layer must be a dense layer of num_classes = 10"):
+        parse_params(raw)
+
+
+def test_unknown_model_lists_the_declared_ones():
+    params = load_params(REPO_ROOT / "params.yaml")
+    with pytest.raises(ParamsError, match="unknown model 'C'; expected one of A, B, B_adj, B_adj2"):
+        params.model("C")
+
+
+def test_malformed_yaml_names_file_line_and_column(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("seed: 1\ntrain:\n  batch_size: [32\n")
+    with pytest.raises(ParamsError, match=r"params.yaml:4:1: malformed YAML"):
+        load_params(path)
+
+
+def test_params_are_frozen():
+    params = load_params(REPO_ROOT / "params.yaml")
+    with pytest.raises(AttributeError):
+        params.train.batch_size = 64
