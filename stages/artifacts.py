@@ -59,6 +59,21 @@ def remove_stale_temporaries(target: Path) -> None:
 
 
 @contextlib.contextmanager
+def _errors_name(target: Path) -> Iterator[None]:
+    """A disk error while writing names the output (data/split/val.npz), not its temporary."""
+    prefix = str(target.parent / _temporary_prefix(target))
+    try:
+        yield
+    except OSError as error:
+        written = str(error.filename or prefix)
+        if error.errno is None or not written.startswith(prefix):
+            raise
+        _, slash, inside = written.removeprefix(prefix).partition("/")
+        named = str(target / inside) if slash else str(target)
+        raise type(error)(error.errno, error.strerror, named) from error
+
+
+@contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside `target`; rename it onto `target` only if the block succeeds.
 
@@ -69,18 +84,19 @@ def atomic_path(target: Path) -> Iterator[Path]:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(target)
-    handle, name = tempfile.mkstemp(prefix=_temporary_prefix(target),
-                                    suffix=f".tmp{target.suffix}", dir=target.parent)
-    os.close(handle)
-    temporary = Path(name)
-    os.chmod(temporary, FILE_MODE)
-    try:
-        yield temporary
-        with open(temporary, "rb+") as written:
-            os.fsync(written.fileno())
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
+    with _errors_name(target):
+        handle, name = tempfile.mkstemp(prefix=_temporary_prefix(target),
+                                        suffix=f".tmp{target.suffix}", dir=target.parent)
+        os.close(handle)
+        temporary = Path(name)
+        try:
+            os.chmod(temporary, FILE_MODE)
+            yield temporary
+            with open(temporary, "rb+") as written:
+                os.fsync(written.fileno())
+            os.replace(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -93,18 +109,34 @@ def atomic_directory(target: Path) -> Iterator[Path]:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(target)
-    temporary = Path(tempfile.mkdtemp(prefix=_temporary_prefix(target), suffix=".tmp",
-                                      dir=target.parent))
-    os.chmod(temporary, 0o777 & ~_UMASK)
-    previous = temporary.with_suffix(".old")
+    with _errors_name(target):
+        temporary = Path(tempfile.mkdtemp(prefix=_temporary_prefix(target), suffix=".tmp",
+                                          dir=target.parent))
+        previous = temporary.with_suffix(".old")
+        try:
+            os.chmod(temporary, 0o777 & ~_UMASK)
+            yield temporary
+            if target.exists():
+                os.replace(target, previous)
+            os.replace(temporary, target)
+        finally:
+            shutil.rmtree(temporary, ignore_errors=True)
+            shutil.rmtree(previous, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def all_or_nothing(*targets: Path) -> Iterator[None]:
+    """Outputs that belong together: if the block fails, none of `targets` is left behind.
+
+    Each write is atomic on its own; this also removes those already renamed into place, so a
+    stage that fails while writing its third output does not leave the first two behind.
+    """
     try:
-        yield temporary
-        if target.exists():
-            os.replace(target, previous)
-        os.replace(temporary, target)
-    finally:
-        shutil.rmtree(temporary, ignore_errors=True)
-        shutil.rmtree(previous, ignore_errors=True)
+        yield
+    except BaseException:
+        for target in targets:
+            Path(target).unlink(missing_ok=True)
+        raise
 
 
 def write_bytes(target: Path, data: bytes) -> None:

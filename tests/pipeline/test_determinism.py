@@ -44,7 +44,7 @@ def test_forced_repro_twice_gives_byte_identical_metrics(tmp_path, small_params)
     first_results, first_hashes = results(repo), data_hashes(repo)
     assert forced_repro(repo) == 8
 
-    assert len(first_results) == 10
+    assert len(first_results) == 14  # 4 models x (metrics, summary, curves) + evaluation, report
     assert results(repo) == first_results
     assert sorted(first_hashes) == sorted(DATA_OUTPUTS)
     assert data_hashes(repo) == first_hashes

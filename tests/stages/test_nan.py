@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import yaml
 
-from stages import download, preprocess, split, train
+from stages import train
 from stages.errors import EXIT_USER_ERROR, run_cli
 from tests.conftest import write_params
 from tests.stages.stage_cli import run_stage, stage_lines
@@ -20,14 +20,8 @@ def no_training_outputs(workspace: Path, model: str) -> bool:
         f"metrics/train/{model}.summary.txt", f"plots/history/{model}.csv"))
 
 
-@pytest.fixture
-def prepared(stage_workspace: Path) -> Path:
-    for stage in (download, split, preprocess):
-        stage.main()
-    return stage_workspace
-
-
-def test_injected_nan_in_the_targets_stops_training_with_exit_2(prepared, monkeypatch, capsys):
+def test_injected_nan_in_the_targets_stops_training_with_exit_2(prepared_workspace, monkeypatch,
+                                                                capsys):
     real_load_split = train.load_split
 
     def load_split_with_a_nan(part: str) -> train.Split:
@@ -42,18 +36,18 @@ def test_injected_nan_in_the_targets_stops_training_with_exit_2(prepared, monkey
     assert raised.value.code == EXIT_USER_ERROR
     assert capsys.readouterr().err.splitlines()[-1] == (
         "error: training diverged at epoch 1: loss is nan; lower train.learning_rate")
-    assert no_training_outputs(prepared, "B")
+    assert no_training_outputs(prepared_workspace, "B")
 
 
-def test_absurd_l2_overflows_the_loss_and_the_stage_exits_2(prepared):
-    params = yaml.safe_load((prepared / "params.yaml").read_text())
+def test_absurd_l2_overflows_the_loss_and_the_stage_exits_2(prepared_workspace):
+    params = yaml.safe_load((prepared_workspace / "params.yaml").read_text())
     params["models"]["B_adj2"]["layers"][10]["l2"] = 1.0e38
-    write_params(prepared, params)
+    write_params(prepared_workspace, params)
 
-    result = run_stage(prepared, "stages.train", "B_adj2")
+    result = run_stage(prepared_workspace, "stages.train", "B_adj2")
 
     assert result.returncode == EXIT_USER_ERROR
     assert "Traceback" not in result.stderr
     assert stage_lines(result.stderr) == [
         "error: training diverged at epoch 1: loss is inf; lower train.learning_rate"]
-    assert no_training_outputs(prepared, "B_adj2")
+    assert no_training_outputs(prepared_workspace, "B_adj2")
