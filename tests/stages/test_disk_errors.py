@@ -37,13 +37,30 @@ def test_kernel_refusing_a_write_stops_download_with_one_line_and_no_data(stage_
     assert list((stage_workspace / "data").iterdir()) == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders anyway")
-def test_read_only_data_folder_stops_download_with_one_line(stage_workspace, capsys):
+def refuse_writes_in(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make `folder` unwritable: chmod where that binds; as root (which chmod does not stop),
+    refuse creating entries in it the way the kernel would, with EACCES."""
+    folder.chmod(0o555)
+    if os.geteuid() != 0:
+        return
+    real_mkdir, real_open = os.mkdir, os.open
+
+    def refuse(path: str | os.PathLike, real, *args, **kwargs):
+        if Path(path).parent.resolve() == folder.resolve():
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", lambda path, *a, **k: refuse(path, real_mkdir, *a, **k))
+    monkeypatch.setattr(os, "open", lambda path, *a, **k: refuse(path, real_open, *a, **k))
+
+
+def test_read_only_data_folder_stops_download_with_one_line(stage_workspace, monkeypatch,
+                                                            capsys):
     from stages import download
 
     data = stage_workspace / "data"
     data.mkdir()
-    data.chmod(0o555)
+    refuse_writes_in(data, monkeypatch)
     try:
         with pytest.raises(SystemExit) as raised:
             run_cli(download.main)
