@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from stages import artifacts
+from tests.conftest import REPO_ROOT
 from tests.stages.stage_cli import stage_environment
 
 # A child that writes through the real artifacts helpers, slowed down (64 KiB per 20 ms) so
@@ -132,3 +133,16 @@ def test_an_error_inside_a_folder_block_keeps_the_old_folder(tmp_path):
         raise OSError(28, "No space left on device")
     assert (target / "a").read_text() == "old\n"
     assert leftovers(tmp_path, target) == []
+
+
+def test_temporaries_are_ignored_by_git_so_they_are_never_committed(tmp_path):
+    target = tmp_path / "metrics" / "B.json"
+    kill_while_writing("npz", target)
+    directory = tmp_path / "data" / "split"
+    kill_while_writing("directory", directory)
+    stray = [f"metrics/{name}" for name in leftovers(target.parent, target)]
+    stray += [f"data/{name}" for name in leftovers(directory.parent, directory)]
+    assert len(stray) == 2
+    checked = subprocess.run(["git", "check-ignore", "--no-index", "--stdin"], cwd=REPO_ROOT,
+                             input="\n".join(stray) + "\n", text=True, capture_output=True)
+    assert checked.stdout.splitlines() == stray
