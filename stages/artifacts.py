@@ -60,8 +60,7 @@ def write_json(target: Path, data: Mapping[str, Any]) -> None:
 
 def write_npz(target: Path, **arrays: np.ndarray) -> None:
     with atomic_path(target) as temporary, open(temporary, "wb") as stream:
-        # numpy's stub cannot rule out an array named allow_pickle; our names never are.
-        np.savez(stream, **arrays)  # type: ignore[arg-type]
+        np.savez(stream, **arrays)
 
 
 def read_npz(path: Path, required: tuple[str, ...]) -> dict[str, np.ndarray]:
