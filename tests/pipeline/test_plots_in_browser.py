@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html.parser
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -21,10 +22,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.conftest import run
+from tests.conftest import load_repo_params, run
 
-pytestmark = pytest.mark.slow
-
+HISTORY = "epoch,accuracy,loss,val_accuracy,val_loss\n1,0.91,0.3,0.95,0.17\n2,0.97,0.1,0.97,0.1\n"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Appended to a copy of the page: after the load event, whether each image loaded, and its width.
 # (An image that failed to load or decode has naturalWidth 0.)
@@ -91,17 +91,21 @@ def images_in_browser(page: Path, profile: Path) -> ImageSources:
     return parser
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH (.ci/run installs Debian's)")
 def test_every_image_plot_of_dvc_plots_show_loads_in_chromium_offline(pipeline_repo, tmp_path):
-    run(["dvc", "repro", "curves"], pipeline_repo)
+    if CHROMIUM is None:
+        # CI must not pass by skipping: .ci/run installs Debian's chromium before the tests.
+        if os.environ.get("CI"):
+            pytest.fail("no chromium on PATH in CI; .ci/run should have installed it")
+        pytest.skip("no chromium on PATH (.ci/run installs Debian's chromium)")
+    # Histories as training writes them, so only the real curves stage needs to run (the
+    # training stages are covered by test_dvc_repro.py; here they would only cost minutes).
+    models = sorted(load_repo_params()["models"])
+    (pipeline_repo / "plots/history").mkdir(parents=True)
+    for name in models:
+        (pipeline_repo / "plots/history" / f"{name}.csv").write_text(HISTORY)
+    run(["dvc", "repro", "--single-item", "curves"], pipeline_repo)
     curve_files = sorted(path.name for path in (pipeline_repo / "plots/curves").glob("*.png"))
-    assert curve_files == [
-        "every_model.png",
-        "model_A.png",
-        "model_B.png",
-        "model_B_adj.png",
-        "model_B_adj2.png",
-    ]
+    assert curve_files == sorted(["every_model.png", *(f"model_{name}.png" for name in models)])
     run(["dvc", "plots", "show", "--out", "shown"], pipeline_repo)
     index = pipeline_repo / "shown" / "index.html"
     checked_page = index.with_name("checked.html")
@@ -112,7 +116,7 @@ def test_every_image_plot_of_dvc_plots_show_loads_in_chromium_offline(pipeline_r
 
     # The page shows each PNG the curves stage wrote (DVC copies them under static/).
     shown = {(index.parent / image["src"]).read_bytes() for image in in_browser}
-    assert shown == {(pipeline_repo / "plots/curves" / name).read_bytes() for name in curve_files}
+    assert {(pipeline_repo / "plots/curves" / name).read_bytes() for name in curve_files} <= shown
     assert len(in_browser) == len(parser.sources) >= len(curve_files)
     not_loaded = [image for image in in_browser if not image["loaded"]]
     assert not not_loaded, f"images the browser could not load: {not_loaded}"
