@@ -110,7 +110,8 @@ def _check_range(key: str, value: float, metadata: dict[str, Any]) -> None:
     if too_low or too_high or (isinstance(value, float) and not math.isfinite(value)):
         left = "(" if low_open else "["
         right = ")" if high_open else "]"
-        allowed = f"{left}{'-inf' if low is None else low}, {'inf' if high is None else high}{right}"
+        lowest, highest = "-inf" if low is None else low, "inf" if high is None else high
+        allowed = f"{left}{lowest}, {highest}{right}"
         raise ParamsError(f"{key} = {value!r} is out of range; allowed: {allowed}")
 
 
@@ -130,7 +131,7 @@ def convert(key: str, value: Any, hint: Any) -> Any:
             raise ParamsError(f"{key} = {value!r} is not allowed; expected one of "
                               f"{', '.join(map(str, args))}")
         return value
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return build_dataclass(key, value, hint)
     if origin is tuple:
         if not isinstance(value, list):

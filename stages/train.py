@@ -46,7 +46,8 @@ def epoch_order(count: int, seed: int, epoch: int) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(count)
 
 
-def should_stop(history: list[dict[str, float]], early_stopping: EarlyStoppingParams | None) -> bool:
+def should_stop(history: list[dict[str, float]],
+                early_stopping: EarlyStoppingParams | None) -> bool:
     """Keras' EarlyStopping rule: stop once `patience` epochs pass without a strict improvement."""
     if early_stopping is None or not history:
         return False

@@ -23,4 +23,5 @@ def test_declared_layers_become_keras_layers_in_order():
                      "Dropout", "Conv2D", "MaxPooling2D", "Dropout", "Flatten", "Dense",
                      "Dropout", "Dense"]
     dense = model.layers[11]
-    assert dense.kernel_regularizer is not None and dense.kernel_regularizer.l2 == pytest.approx(0.001)
+    assert dense.kernel_regularizer is not None
+    assert dense.kernel_regularizer.l2 == pytest.approx(0.001)
