@@ -40,10 +40,10 @@ def misclassified_grid(images: np.ndarray, labels: np.ndarray, predictions: np.n
     wrong = misclassified_indices(labels, predictions, limit)
     total_wrong = int(np.sum(labels != predictions))
     rows = max(1, math.ceil(len(wrong) / GRID_COLUMNS))
-    height = rows * TILE_INCHES + 0.6
+    height = rows * TILE_INCHES + 0.8
     figure = Figure(figsize=(GRID_COLUMNS * TILE_INCHES, height))
     FigureCanvasAgg(figure)
-    figure.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=1 - 0.5 / height,
+    figure.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=1 - 0.7 / height,
                            wspace=0.1, hspace=0.35)
     figure.suptitle(f"{title}: {len(wrong)} of {total_wrong} misclassified test images "
                     "(true -> predicted)", fontsize=10)
@@ -55,8 +55,9 @@ def misclassified_grid(images: np.ndarray, labels: np.ndarray, predictions: np.n
         if position >= len(wrong):
             continue
         index = wrong[position]
+        # Nearest-neighbour pixels: the digit as the model saw it, and a PNG half the size.
         axis.imshow(images[index].reshape(images.shape[1], images.shape[2]), cmap="gray_r",
-                    vmin=0, vmax=255)
+                    interpolation="nearest", vmin=0, vmax=255)
         axis.set_title(f"{int(labels[index])} -> {int(predictions[index])}", fontsize=8,
                        color="firebrick")
     buffer = io.BytesIO()

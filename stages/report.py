@@ -13,7 +13,7 @@ from stages.params import EvaluateParams
 from stages.wording import (
     best_model_sentence,
     comparison_sentence,
-    p_value,
+    p_phrase,
     paired_sentence,
     percent,
     points,
@@ -102,7 +102,7 @@ def crossval_section(crossval: Metrics | None, significance: float) -> list[str]
         lines.append(f"- {first} vs {second} over {crossval['folds']} folds (paired t-test): "
                      f"{outcome}; mean difference ({first} minus {second}) "
                      f"{points(pair['mean_difference'])}, "
-                     f"p = {p_value(pair['p_value'])}.")
+                     f"{p_phrase(pair['p_value'])}.")
     return [*lines, ""]
 
 

@@ -16,8 +16,15 @@ def points(value: float) -> str:
     return f"{100 * value:+.2f} pp"
 
 
-def p_value(value: float) -> str:
-    return f"{value:.1e}" if value < 0.001 else f"{value:.3f}"
+# Below this a double underflows to 0; the exact p-value is smaller still, not zero.
+SMALLEST_P = 1e-300
+
+
+def p_phrase(value: float) -> str:
+    """`p = 0.026`, `p = 3.0e-06`, or `p < 1e-300` where the tail underflowed."""
+    if value < SMALLEST_P:
+        return f"p < {SMALLEST_P:.0e}"
+    return f"p = {value:.1e}" if value < 0.001 else f"p = {value:.3f}"
 
 
 def comparison_sentence(training: dict[str, Metrics], first: str, second: str) -> str:
@@ -37,11 +44,11 @@ def paired_sentence(first: str, second: str, pair: Metrics, significance: float)
     only_first, only_second = pair["b"], pair["c"]
     if pair["p_value"] >= significance:
         return (f"{first} vs {second}: no significant difference on the test set: "
-                f"{only_first} vs {only_second} discordant images, p = {p_value(pair['p_value'])}.")
+                f"{only_first} vs {only_second} discordant images, {p_phrase(pair['p_value'])}.")
     winner, loser = (first, second) if only_first > only_second else (second, first)
     wins, losses = max(only_first, only_second), min(only_first, only_second)
     return (f"{winner} beats {loser} on the test set: {wins} vs {losses} discordant images, "
-            f"p = {p_value(pair['p_value'])}.")
+            f"{p_phrase(pair['p_value'])}.")
 
 
 def best_model_sentence(models: dict[str, Metrics], pairs: dict[str, Metrics],

@@ -6,7 +6,7 @@ import pytest
 from stages import evaluate, stats
 from stages.params import load_params
 from stages.report import render_report
-from stages.wording import best_model_sentence, paired_sentence
+from stages.wording import best_model_sentence, p_phrase, paired_sentence
 from tests.conftest import REPO_ROOT
 from tests.report_checks import check_report_matches_metrics
 
@@ -70,3 +70,16 @@ def test_report_checks_also_hold_for_other_draws(seed):
     training, results, settings = made_up_run(seed)
     check_report_matches_metrics(render_report(training, results, None, settings), training,
                                  results)
+
+
+@pytest.mark.parametrize("value, phrase", [(0.0259, "p = 0.026"), (3.04e-6, "p = 3.0e-06"),
+                                           (0.0, "p < 1e-300"), (1.0, "p = 1.000")])
+def test_p_values_keep_their_size_and_never_read_as_zero(value, phrase):
+    assert p_phrase(value) == phrase
+
+
+def test_a_p_value_that_underflowed_reads_as_an_upper_bound():
+    pair = {"b": 5144, "c": 206, "p_value": stats.mcnemar_exact(5144, 206)}
+    assert pair["p_value"] == 0.0
+    assert paired_sentence("A", "B_gap", pair, 0.05) == (
+        "A beats B_gap on the test set: 5144 vs 206 discordant images, p < 1e-300.")
