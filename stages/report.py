@@ -74,8 +74,9 @@ def overfitting_section(training: dict[str, Metrics], models: dict[str, Metrics]
     lines += [overfitting_line(name, result, training[name]["epochs_run"])
               for name, result in models.items()]
     if any(result["gap"]["train_val"] < 0 for result in models.values()):
-        lines += ["", "A negative gap is expected with dropout: Keras measures training "
-                  "accuracy with dropout active, validation and test accuracy without it."]
+        lines += ["", "A negative gap means training accuracy was measured under harder "
+                  "conditions than validation and test accuracy: Keras averages it over the "
+                  "epoch while the weights still improve, and with any dropout active."]
     return [*lines, ""]
 
 
