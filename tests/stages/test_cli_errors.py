@@ -69,6 +69,7 @@ def test_missing_input_names_the_file_and_the_stage_to_run(tmp_path):
 
 
 def test_undeclared_model_lists_the_declared_ones(tmp_path):
-    write_params(tmp_path, load_repo_params())
+    params = load_repo_params()
+    write_params(tmp_path, params)
     line = assert_one_line_error(run_stage(tmp_path, "stages.train", "C"))
-    assert line == "error: unknown model 'C'; expected one of A, B, B_adj, B_adj2"
+    assert line == f"error: unknown model 'C'; expected one of {', '.join(params['models'])}"
