@@ -112,6 +112,7 @@ def main() -> None:
     training: dict[str, dict[str, Any]] = {}
     results: dict[str, Any] = {}
     predictions: dict[str, np.ndarray] = {}
+    outputs: dict[Path, bytes] = {}
     for name in params.models:
         training[name] = artifacts.read_json(TRAIN_METRICS_DIR / f"{name}.json")
         model = load_model(name)
@@ -119,16 +120,19 @@ def main() -> None:
         loss = test_loss(model, test["images"], test["one_hot"], params.evaluate.batch_size)
         results[name] = model_result(test["labels"], predictions[name], loss, training[name],
                                      load_history(name), params.evaluate, params.num_classes)
-        artifacts.write_text(CONFUSION_DIR / f"{name}.csv",
-                             figures.confusion_csv(test["labels"], predictions[name]))
-        artifacts.write_bytes(MISCLASSIFIED_DIR / f"{name}.png", figures.misclassified_grid(
+        outputs[CONFUSION_DIR / f"{name}.csv"] = figures.confusion_csv(
+            test["labels"], predictions[name]).encode("utf-8")
+        outputs[MISCLASSIFIED_DIR / f"{name}.png"] = figures.misclassified_grid(
             test["images"], test["labels"], predictions[name],
-            params.evaluate.misclassified_images, name))
+            params.evaluate.misclassified_images, name)
     results[PAIRS_KEY] = paired_tests(test["labels"], predictions)
-    artifacts.write_json(EVALUATE_METRICS, results)
-    artifacts.write_text(REPORT, render_report(training, results, load_crossval(),
-                                               params.evaluate))
-
+    report = render_report(training, results, load_crossval(), params.evaluate)
+    # The plots, metrics and report describe one evaluation: they appear together or not at all.
+    with artifacts.all_or_nothing(*outputs, EVALUATE_METRICS, REPORT):
+        for path, data in outputs.items():
+            artifacts.write_bytes(path, data)
+        artifacts.write_json(EVALUATE_METRICS, results)
+        artifacts.write_text(REPORT, report)
 
 if __name__ == "__main__":
     run_cli(main)
