@@ -101,3 +101,26 @@ def make_pipeline_repo(destination: Path, params: dict[str, Any]) -> Path:
 @pytest.fixture
 def pipeline_repo(tmp_path: Path, small_params: dict[str, Any]) -> Path:
     return make_pipeline_repo(tmp_path / "repo", small_params)
+
+
+@pytest.fixture(scope="session")
+def reproduced_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One pipeline repository on tiny data after a full `dvc repro`, committed, per session."""
+    mirror = tmp_path_factory.mktemp("mirror")
+    params = shrink_params(load_repo_params(), mirror, write_idx_set(mirror))
+    repo = make_pipeline_repo(tmp_path_factory.mktemp("template") / "repo", params)
+    run(["dvc", "repro"], repo)
+    run(["git", "add", "-A"], repo)
+    run(["git", "commit", "-qm", "reproduced"], repo)
+    return repo
+
+
+@pytest.fixture
+def reproduced_repo(reproduced_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the reproduced repository (git history and DVC cache included).
+
+    Saves each test a full `dvc repro` of every stage; tests that change it change the copy.
+    """
+    copy = tmp_path / "reproduced"
+    shutil.copytree(reproduced_template, copy, symlinks=True)
+    return copy

@@ -12,33 +12,31 @@ pytestmark = pytest.mark.slow
 MODELS = ("A", "B", "B_adj", "B_adj2", "B_gap")
 
 
-def test_repro_on_synthetic_data_writes_every_output_and_then_does_nothing(pipeline_repo):
-    run(["dvc", "repro"], pipeline_repo)
+def test_repro_on_synthetic_data_writes_every_output_and_then_does_nothing(reproduced_repo):
     for name in MODELS:
-        metrics = json.loads((pipeline_repo / f"metrics/train/{name}.json").read_text())
+        metrics = json.loads((reproduced_repo / f"metrics/train/{name}.json").read_text())
         assert set(metrics) >= {"train", "val", "epochs_run", "num_params"}
         assert set(metrics["train"]) >= {"accuracy", "loss"}
-        assert (pipeline_repo / f"data/models/{name}.keras").is_file()
-        assert (pipeline_repo / f"plots/history/{name}.csv").read_text().startswith(
+        assert (reproduced_repo / f"data/models/{name}.keras").is_file()
+        assert (reproduced_repo / f"plots/history/{name}.csv").read_text().startswith(
             "epoch,accuracy,loss,val_accuracy,val_loss\n")
-    evaluation = json.loads((pipeline_repo / "metrics/evaluate.json").read_text())
+    evaluation = json.loads((reproduced_repo / "metrics/evaluate.json").read_text())
     assert set(evaluation) == {*MODELS, "pairs"}
     assert {"accuracy", "loss"} <= set(evaluation["B"]["test"])
     assert {"train_val", "train_test"} <= set(evaluation["B"]["gap"])
-    assert "| B |" in (pipeline_repo / "report.md").read_text()
+    assert "| B |" in (reproduced_repo / "report.md").read_text()
 
-    second = run(["dvc", "repro"], pipeline_repo)
+    second = run(["dvc", "repro"], reproduced_repo)
     assert "Running stage" not in second.stdout
-    status = run(["dvc", "status"], pipeline_repo)
+    status = run(["dvc", "status"], reproduced_repo)
     assert "up to date" in status.stdout
 
 
-def test_changing_a_training_param_of_b_reruns_only_what_depends_on_b(pipeline_repo):
-    run(["dvc", "repro"], pipeline_repo)
-    params = yaml.safe_load((pipeline_repo / "params.yaml").read_text())
+def test_changing_a_training_param_of_b_reruns_only_what_depends_on_b(reproduced_repo):
+    params = yaml.safe_load((reproduced_repo / "params.yaml").read_text())
     params["models"]["B"]["layers"][-2]["units"] = 32
-    (pipeline_repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    rerun = run(["dvc", "repro"], pipeline_repo)
+    (reproduced_repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    rerun = run(["dvc", "repro"], reproduced_repo)
     ran = sorted(line.split("'")[1] for line in rerun.stdout.splitlines()
                  if line.startswith("Running stage"))
     # curves redraws the PNGs from B's new history; crossval reads models.B too (it
@@ -46,23 +44,20 @@ def test_changing_a_training_param_of_b_reruns_only_what_depends_on_b(pipeline_r
     assert ran == ["crossval", "curves", "evaluate", "train_B"]
 
 
-def test_metrics_diff_between_branches_shows_the_changed_metrics(pipeline_repo):
-    run(["dvc", "repro"], pipeline_repo)
-    run(["git", "add", "-A"], pipeline_repo)
-    run(["git", "commit", "-qm", "baseline"], pipeline_repo)
-    run(["git", "checkout", "-qb", "wider-b"], pipeline_repo)
-    params = yaml.safe_load((pipeline_repo / "params.yaml").read_text())
+def test_metrics_diff_between_branches_shows_the_changed_metrics(reproduced_repo):
+    run(["git", "checkout", "-qb", "wider-b"], reproduced_repo)
+    params = yaml.safe_load((reproduced_repo / "params.yaml").read_text())
     params["models"]["B"]["layers"][-2]["units"] = 16
-    (pipeline_repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    run(["dvc", "repro"], pipeline_repo)
-    run(["git", "add", "-A"], pipeline_repo)
-    run(["git", "commit", "-qm", "narrower dense layer in B"], pipeline_repo)
-    diff = json.loads(run(["dvc", "metrics", "diff", "main", "--json"], pipeline_repo).stdout)
+    (reproduced_repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run(["dvc", "repro"], reproduced_repo)
+    run(["git", "add", "-A"], reproduced_repo)
+    run(["git", "commit", "-qm", "narrower dense layer in B"], reproduced_repo)
+    diff = json.loads(run(["dvc", "metrics", "diff", "main", "--json"], reproduced_repo).stdout)
     assert diff["metrics/train/B.json"]["num_params"] == {
         "old": 68282, "new": 68282 - 48 * 800 - 48 - 48 * 10, "diff": -(48 * 800 + 48 + 48 * 10)}
     assert "B.test.loss" in diff["metrics/evaluate.json"]
     assert "metrics/train/A.json" not in diff or "num_params" not in diff["metrics/train/A.json"]
-    params_diff = json.loads(run(["dvc", "params", "diff", "main", "--json"], pipeline_repo).stdout)
+    params_diff = json.loads(run(["dvc", "params", "diff", "main", "--json"], reproduced_repo).stdout)
     assert params_diff["params.yaml"]
 
 

@@ -38,26 +38,25 @@ def check_plots_show(repo) -> None:
     assert {row["filename"] for row in overlay} == {f"{name}.csv" for name in MODELS}
 
 
-def test_plots_metrics_report_and_crossval_through_dvc(pipeline_repo):
-    run(["dvc", "repro"], pipeline_repo)
-    check_plots_show(pipeline_repo)
+def test_plots_metrics_report_and_crossval_through_dvc(reproduced_repo):
+    check_plots_show(reproduced_repo)
 
-    shown = json.loads(run(["dvc", "metrics", "show", "--json"], pipeline_repo).stdout)
+    shown = json.loads(run(["dvc", "metrics", "show", "--json"], reproduced_repo).stdout)
     evaluation = next(iter(shown.values()))["data"]["metrics/evaluate.json"]["data"]
     assert {"low", "high"} <= set(evaluation["B"]["test"]["accuracy_ci"])
     assert set(evaluation["pairs"]["B_vs_B_adj"]) >= {"b", "c", "p_value"}
-    training = {name: json.loads((pipeline_repo / f"metrics/train/{name}.json").read_text())
+    training = {name: json.loads((reproduced_repo / f"metrics/train/{name}.json").read_text())
                 for name in MODELS}
-    report = (pipeline_repo / "report.md").read_text()
+    report = (reproduced_repo / "report.md").read_text()
     check_report_matches_metrics(report, training, evaluation)
     assert "Not run (crossval.enabled is false)" in report
-    assert json.loads((pipeline_repo / "metrics/crossval.json").read_text())["enabled"] is False
+    assert json.loads((reproduced_repo / "metrics/crossval.json").read_text())["enabled"] is False
 
     crossval = run(["dvc", "exp", "run", "-S", "crossval.enabled=true", "-S", "crossval.folds=2",
-                    "-S", "crossval.epochs=1"], pipeline_repo)
+                    "-S", "crossval.epochs=1"], reproduced_repo)
     assert ran_stages(crossval.stdout) == ["crossval", "evaluate"]
-    summary = json.loads((pipeline_repo / "metrics/crossval.json").read_text())
+    summary = json.loads((reproduced_repo / "metrics/crossval.json").read_text())
     assert set(summary["models"]) == {"A", "B"} and summary["folds"] == 2
-    report = (pipeline_repo / "report.md").read_text()
+    report = (reproduced_repo / "report.md").read_text()
     assert "Stratified 2-fold cross-validation over 400 training images, 1 epoch per fold" in report
     assert f"| B | {summary['models']['B']['val_accuracy']['mean']:.4f} |" in report

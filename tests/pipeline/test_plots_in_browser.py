@@ -106,18 +106,17 @@ def images_in_browser(page: Path, profile: Path) -> ImageSources:
     return parser
 
 
-def test_every_image_plot_of_dvc_plots_show_loads_in_chromium_offline(pipeline_repo, tmp_path):
+def test_every_image_plot_of_dvc_plots_show_loads_in_chromium_offline(reproduced_repo, tmp_path):
     if CHROMIUM is None:
         # CI must not pass by skipping: .ci/run installs Debian's chromium before the tests.
         if os.environ.get("CI"):
             pytest.fail("no chromium on PATH in CI; .ci/run should have installed it")
         pytest.skip("no chromium on PATH (.ci/run installs Debian's chromium)")
-    run(["dvc", "repro"], pipeline_repo)
-    expected = declared_images(pipeline_repo)
+    expected = declared_images(reproduced_repo)
     models = load_repo_params()["models"]
     assert {f"plots/curves/model_{name}.png" for name in models} <= set(expected)
-    run(["dvc", "plots", "show", "--out", "shown"], pipeline_repo)
-    index = pipeline_repo / "shown" / "index.html"
+    run(["dvc", "plots", "show", "--out", "shown"], reproduced_repo)
+    index = reproduced_repo / "shown" / "index.html"
     checked_page = index.with_name("checked.html")
     checked_page.write_text(index.read_text().replace("</body>", IMAGE_REPORT_SCRIPT + "</body>"))
 
@@ -126,7 +125,7 @@ def test_every_image_plot_of_dvc_plots_show_loads_in_chromium_offline(pipeline_r
 
     # Every image plot dvc.yaml declares is on the page (DVC copies each under static/).
     shown = {(index.parent / image["src"]).read_bytes() for image in in_browser}
-    missing = [path for path in expected if (pipeline_repo / path).read_bytes() not in shown]
+    missing = [path for path in expected if (reproduced_repo / path).read_bytes() not in shown]
     assert not missing, f"declared image plots missing from the page: {missing}"
     assert len(in_browser) == len(parser.sources) >= len(expected)
     not_loaded = [image for image in in_browser if not image["loaded"]]
