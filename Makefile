@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
+# The model `make predict` asks; any model declared in params.yaml, or a .keras file.
+MODEL ?= B_adj2
 
-.PHONY: setup repro test lint
+.PHONY: setup repro test lint format plots predict
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +24,22 @@ repro:
 test:
 	$(BIN)/python -m pytest -q
 
-## lint: style and type checks of the pipeline code
+## lint: style, layout and type checks of the pipeline code (what .ci/run checks)
 lint:
 	$(BIN)/ruff check stages tests
+	$(BIN)/ruff format --check stages
 	$(BIN)/mypy stages
+
+## format: rewrite stages/ in ruff's layout and apply ruff's safe fixes
+format:
+	$(BIN)/ruff format stages
+	$(BIN)/ruff check --fix stages tests
+
+## plots: every plot in dvc_plots/index.html; the PNG curves show even offline
+plots:
+	dvc plots show --out dvc_plots
+
+## predict: the digit in each picture, e.g. make predict IMAGES="my_digit.png" [MODEL=B]
+predict:
+	$(if $(IMAGES),,$(error give the pictures: make predict IMAGES="my_digit.png"))
+	$(BIN)/python -m stages.predict $(MODEL) $(IMAGES)

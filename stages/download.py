@@ -136,9 +136,11 @@ def main() -> None:
     verified = {}
     for filename, sha256 in settings.sha256.items():
         verified[filename], _ = fetch_verified(filename, sha256, settings, fetch)
-    # Written only once all four are good, so a failed run leaves no partial data/raw.
-    for filename, data in verified.items():
-        artifacts.write_bytes(RAW_DIR / filename, data)
+    # Written only once all four are good, into a folder that replaces data/raw only when
+    # complete, so a failed or killed run leaves the old data/raw or none, never a mix.
+    with artifacts.atomic_directory(RAW_DIR) as staging:
+        for filename, data in verified.items():
+            artifacts.write_bytes(staging / filename, data)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
-"""Stage `evaluate`: every trained model on the held-out test set, and the notebook's comparison.
+"""Stage `evaluate`: every trained model on the held-out test set, with the evidence behind it.
 
-Writes `metrics/evaluate.json` (per model: test accuracy and loss, train-val and train-test
-gaps) and `report.md`, whose every sentence is generated from those numbers.
+Writes `metrics/evaluate.json` (per model: test accuracy with its exact binomial interval,
+test loss, overfitting gaps and analysis, per-class scores; per pair of models: McNemar's exact
+test), one confusion-data CSV and one misclassified-digits PNG per model, and `report.md`,
+whose every sentence is generated from those numbers.
 """
 
 from __future__ import annotations
@@ -12,16 +14,21 @@ from typing import Any
 import keras
 import numpy as np
 
-from stages import artifacts
+from stages import artifacts, figures, overfitting, stats
 from stages.errors import DataError, run_cli
-from stages.params import load_params
+from stages.params import EvaluateParams, load_params
 from stages.report import render_report
 
 PREPARED_DIR = Path("data/prepared")
 MODELS_DIR = Path("data/models")
 TRAIN_METRICS_DIR = Path("metrics/train")
+HISTORY_DIR = Path("plots/history")
+CONFUSION_DIR = Path("plots/confusion")
+MISCLASSIFIED_DIR = Path("plots/misclassified")
+CROSSVAL_METRICS = Path("metrics/crossval.json")
 EVALUATE_METRICS = Path("metrics/evaluate.json")
 REPORT = Path("report.md")
+PAIRS_KEY = "pairs"
 
 
 def gaps(train: dict[str, Any], test_accuracy: float) -> dict[str, float]:
@@ -30,11 +37,48 @@ def gaps(train: dict[str, Any], test_accuracy: float) -> dict[str, float]:
             "train_test": train["train"]["accuracy"] - test_accuracy}
 
 
-def test_scores(model: keras.Model, images: np.ndarray, one_hot: np.ndarray,
-                batch_size: int) -> dict[str, float]:
-    """Test accuracy and loss as Keras reports them (the loss includes any L2 penalty)."""
+def accuracy_with_interval(correct: np.ndarray, confidence: float) -> dict[str, Any]:
+    """Accuracy over the test images and its exact binomial interval."""
+    hits, images = int(np.sum(correct)), int(correct.size)
+    low, high = stats.clopper_pearson(hits, images, confidence)
+    return {"accuracy": hits / images, "correct": hits, "images": images,
+            "accuracy_ci": {"low": low, "high": high, "level": confidence,
+                            "method": stats.INTERVAL_METHOD}}
+
+
+def predict_labels(model: keras.Model, images: np.ndarray, batch_size: int) -> np.ndarray:
+    probabilities = model.predict(images, batch_size=batch_size, verbose=0)
+    return np.argmax(probabilities, axis=1).astype(np.uint8)
+
+
+def test_loss(model: keras.Model, images: np.ndarray, one_hot: np.ndarray,
+              batch_size: int) -> float:
+    """Test loss as Keras reports it (it includes any L2 penalty, like the training loss)."""
     scores = model.evaluate(images, one_hot, batch_size=batch_size, verbose=0, return_dict=True)
-    return {"accuracy": float(scores["accuracy"]), "loss": float(scores["loss"])}
+    return float(scores["loss"])
+
+
+def model_result(labels: np.ndarray, predictions: np.ndarray, loss: float,
+                 training: dict[str, Any], history: list[dict[str, float]],
+                 settings: EvaluateParams, num_classes: int) -> dict[str, Any]:
+    """Everything `metrics/evaluate.json` says about one model."""
+    test = {**accuracy_with_interval(labels == predictions, settings.confidence), "loss": loss}
+    gap = gaps(training, test["accuracy"])
+    return {
+        "test": test,
+        "gap": gap,
+        "per_class": stats.per_class_scores(labels, predictions, num_classes),
+        "overfitting": overfitting.analyse(history, gap["train_test"],
+                                           settings.val_loss_rise_tolerance,
+                                           settings.gap_tolerance),
+    }
+
+
+def paired_tests(labels: np.ndarray, predictions: dict[str, np.ndarray]) -> dict[str, Any]:
+    """McNemar's exact test for every pair of models on the same test images."""
+    return {stats.pair_key(first, second): stats.compare_paired(
+                labels == predictions[first], labels == predictions[second]).as_metrics()
+            for first, second in stats.model_pairs(list(predictions))}
 
 
 def load_model(name: str) -> keras.Model:
@@ -44,18 +88,46 @@ def load_model(name: str) -> keras.Model:
     return keras.saving.load_model(path)
 
 
+def load_history(name: str) -> list[dict[str, float]]:
+    path = HISTORY_DIR / f"{name}.csv"
+    if not path.is_file():
+        raise DataError(f"{path}: file not found; run its training stage (dvc repro train_{name})")
+    return overfitting.parse_history(path.read_text(encoding="utf-8"), str(path))
+
+
+def load_crossval() -> dict[str, Any] | None:
+    """The cross-validation summary when that stage ran with crossval.enabled, else None."""
+    if not CROSSVAL_METRICS.is_file():
+        return None
+    summary = artifacts.read_json(CROSSVAL_METRICS)
+    return summary if summary.get("enabled") else None
+
+
 def main() -> None:
     params = load_params()
-    test = artifacts.read_npz(PREPARED_DIR / "test.npz", ("images", "one_hot"))
-    results: dict[str, dict[str, Any]] = {}
+    if PAIRS_KEY in params.models:
+        raise DataError(f"a model may not be named {PAIRS_KEY!r}: metrics/evaluate.json uses "
+                        "that key for the paired tests")
+    test = artifacts.read_npz(PREPARED_DIR / "test.npz", ("images", "labels", "one_hot"))
     training: dict[str, dict[str, Any]] = {}
+    results: dict[str, Any] = {}
+    predictions: dict[str, np.ndarray] = {}
     for name in params.models:
         training[name] = artifacts.read_json(TRAIN_METRICS_DIR / f"{name}.json")
-        scores = test_scores(load_model(name), test["images"], test["one_hot"],
-                             params.evaluate.batch_size)
-        results[name] = {"test": scores, "gap": gaps(training[name], scores["accuracy"])}
+        model = load_model(name)
+        predictions[name] = predict_labels(model, test["images"], params.evaluate.batch_size)
+        loss = test_loss(model, test["images"], test["one_hot"], params.evaluate.batch_size)
+        results[name] = model_result(test["labels"], predictions[name], loss, training[name],
+                                     load_history(name), params.evaluate, params.num_classes)
+        artifacts.write_text(CONFUSION_DIR / f"{name}.csv",
+                             figures.confusion_csv(test["labels"], predictions[name]))
+        artifacts.write_bytes(MISCLASSIFIED_DIR / f"{name}.png", figures.misclassified_grid(
+            test["images"], test["labels"], predictions[name],
+            params.evaluate.misclassified_images, name))
+    results[PAIRS_KEY] = paired_tests(test["labels"], predictions)
     artifacts.write_json(EVALUATE_METRICS, results)
-    artifacts.write_text(REPORT, render_report(training, results))
+    artifacts.write_text(REPORT, render_report(training, results, load_crossval(),
+                                               params.evaluate))
 
 
 if __name__ == "__main__":

@@ -77,6 +77,18 @@ class ModelParams:
 class EvaluateParams:
     batch_size: int = field(metadata=bounded(1, 65536))
     confidence: float = field(metadata=bounded(0, 1, low_open=True, high_open=True))
+    significance: float = field(metadata=bounded(0, 1, low_open=True, high_open=True))
+    val_loss_rise_tolerance: float = field(metadata=bounded(0, None))
+    gap_tolerance: float = field(metadata=bounded(0, 1))
+    misclassified_images: int = field(metadata=bounded(1, 400))
+
+
+@dataclass(frozen=True)
+class CrossvalParams:
+    enabled: bool
+    folds: int = field(metadata=bounded(2, 100))
+    epochs: int = field(metadata=bounded(1, 1000))
+    models: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,7 @@ class Params:
     train: TrainParams
     models: dict[str, ModelParams]
     evaluate: EvaluateParams
+    crossval: CrossvalParams
 
     def model(self, name: str) -> ModelParams:
         """The declared model `name`, or a ParamsError listing the declared ones."""
@@ -110,7 +123,8 @@ def _check_range(key: str, value: float, metadata: dict[str, Any]) -> None:
     if too_low or too_high or (isinstance(value, float) and not math.isfinite(value)):
         left = "(" if low_open else "["
         right = ")" if high_open else "]"
-        allowed = f"{left}{'-inf' if low is None else low}, {'inf' if high is None else high}{right}"
+        lowest, highest = "-inf" if low is None else low, "inf" if high is None else high
+        allowed = f"{left}{lowest}, {highest}{right}"
         raise ParamsError(f"{key} = {value!r} is out of range; allowed: {allowed}")
 
 
@@ -130,7 +144,7 @@ def convert(key: str, value: Any, hint: Any) -> Any:
             raise ParamsError(f"{key} = {value!r} is not allowed; expected one of "
                               f"{', '.join(map(str, args))}")
         return value
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return build_dataclass(key, value, hint)
     if origin is tuple:
         if not isinstance(value, list):
@@ -181,6 +195,17 @@ def build_dataclass(key: str, mapping: Any, cls: type) -> Any:
     return cls(**values)
 
 
+def _check_crossval_models(params: Params) -> None:
+    names = params.crossval.models
+    unknown = [name for name in names if name not in params.models]
+    if unknown:
+        raise ParamsError(f"crossval.models lists unknown model {unknown[0]!r}; expected one "
+                          f"of {', '.join(params.models)}")
+    if not names or len(set(names)) != len(names):
+        raise ParamsError(f"crossval.models = {list(names)} must list at least one model, "
+                          "each once")
+
+
 def parse_params(raw: Any) -> Params:
     """Validate a parsed params mapping as a whole: types, ranges and architectures."""
     params: Params = build_dataclass("", raw, Params)
@@ -194,6 +219,7 @@ def parse_params(raw: Any) -> Params:
     if len(params.image_shape) != 3 or min(params.image_shape) < 1:
         raise ParamsError(f"image_shape = {list(params.image_shape)} must be [height, width, "
                           "channels], each at least 1")
+    _check_crossval_models(params)
     for name, model in params.models.items():
         key = f"models.{name}.layers"
         output = check_architecture(key, model.layers, params.image_shape)

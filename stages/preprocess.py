@@ -34,12 +34,14 @@ def prepare(images: np.ndarray, labels: np.ndarray, image_shape: tuple[int, ...]
 
 def main() -> None:
     params = load_params()
-    for part in PARTS:
-        source = artifacts.read_npz(SPLIT_DIR / f"{part}.npz", ("images", "labels", "source_index"))
-        prepared = prepare(source["images"], source["labels"], params.image_shape,
-                           params.num_classes)
-        artifacts.write_npz(PREPARED_DIR / f"{part}.npz", **prepared,
-                            source_index=source["source_index"])
+    with artifacts.atomic_directory(PREPARED_DIR) as staging:
+        for part in PARTS:
+            source = artifacts.read_npz(SPLIT_DIR / f"{part}.npz",
+                                        ("images", "labels", "source_index"))
+            prepared = prepare(source["images"], source["labels"], params.image_shape,
+                               params.num_classes)
+            artifacts.write_npz(staging / f"{part}.npz", **prepared,
+                                source_index=source["source_index"])
 
 
 if __name__ == "__main__":

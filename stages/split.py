@@ -64,9 +64,10 @@ def main() -> None:
         "val": (train_images[val_rows], train_labels[val_rows], val_rows),
         "test": (test_images, test_labels, np.arange(len(test_labels))),
     }
-    for part, (images, labels, rows) in parts.items():
-        artifacts.write_npz(SPLIT_DIR / f"{part}.npz", images=images, labels=labels,
-                            source_index=rows)
+    with artifacts.atomic_directory(SPLIT_DIR) as staging:
+        for part, (images, labels, rows) in parts.items():
+            artifacts.write_npz(staging / f"{part}.npz", images=images, labels=labels,
+                                source_index=rows)
 
 
 if __name__ == "__main__":

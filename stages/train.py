@@ -47,7 +47,8 @@ def epoch_order(count: int, seed: int, epoch: int) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(count)
 
 
-def should_stop(history: list[dict[str, float]], early_stopping: EarlyStoppingParams | None) -> bool:
+def should_stop(history: list[dict[str, float]],
+                early_stopping: EarlyStoppingParams | None) -> bool:
     """Keras' EarlyStopping rule: stop once `patience` epochs pass without a strict improvement."""
     if early_stopping is None or not history:
         return False
@@ -138,6 +139,20 @@ def set_up_runtime(params: Params) -> None:
     keras.mixed_precision.set_global_policy(params.train.precision)
 
 
+def write_outputs(name: str, model: keras.Model, history: list[dict[str, float]]) -> None:
+    """The model, its summary, its curves and its metrics: all four appear, or none does."""
+    model_path = MODELS_DIR / f"{name}.keras"
+    summary_path = TRAIN_METRICS_DIR / f"{name}.summary.txt"
+    history_path = HISTORY_DIR / f"{name}.csv"
+    metrics_path = TRAIN_METRICS_DIR / f"{name}.json"
+    with artifacts.all_or_nothing(model_path, summary_path, history_path, metrics_path):
+        with artifacts.atomic_path(model_path) as temporary:
+            model.save(temporary)
+        artifacts.write_text(summary_path, summary_text(model))
+        artifacts.write_text(history_path, history_csv(history))
+        artifacts.write_json(metrics_path, train_metrics(history, model.count_params()))
+
+
 def main(name: str) -> None:
     params = load_params()
     model_params = params.model(name)
@@ -173,15 +188,6 @@ def train_resumably(name: str, model: keras.Model, history: list[dict[str, float
     live_log = keras.callbacks.CSVLogger(str(resume_dir / "log.csv"), append=True)
     return fit_epochs(model, train, val, params.train, model_params, params.seed, history,
                       save_epoch, [live_log], verbose=1 if sys.stdout.isatty() else 0)
-
-
-def write_outputs(name: str, model: keras.Model, history: list[dict[str, float]]) -> None:
-    with artifacts.atomic_path(MODELS_DIR / f"{name}.keras") as temporary:
-        model.save(temporary)
-    artifacts.write_text(TRAIN_METRICS_DIR / f"{name}.summary.txt", summary_text(model))
-    artifacts.write_text(HISTORY_DIR / f"{name}.csv", history_csv(history))
-    artifacts.write_json(TRAIN_METRICS_DIR / f"{name}.json",
-                         train_metrics(history, model.count_params()))
 
 
 def cli() -> None:

@@ -9,7 +9,7 @@ from tests.conftest import SHARED_MNIST, load_repo_params, make_pipeline_repo, r
 
 pytestmark = pytest.mark.slow
 
-MODELS = ("A", "B", "B_adj", "B_adj2")
+MODELS = ("A", "B", "B_adj", "B_adj2", "B_gap")
 
 
 def test_repro_on_synthetic_data_writes_every_output_and_then_does_nothing(pipeline_repo):
@@ -22,7 +22,7 @@ def test_repro_on_synthetic_data_writes_every_output_and_then_does_nothing(pipel
         assert (pipeline_repo / f"plots/history/{name}.csv").read_text().startswith(
             "epoch,accuracy,loss,val_accuracy,val_loss\n")
     evaluation = json.loads((pipeline_repo / "metrics/evaluate.json").read_text())
-    assert set(evaluation) == set(MODELS)
+    assert set(evaluation) == {*MODELS, "pairs"}
     assert {"accuracy", "loss"} <= set(evaluation["B"]["test"])
     assert {"train_val", "train_test"} <= set(evaluation["B"]["gap"])
     assert "| B |" in (pipeline_repo / "report.md").read_text()
@@ -33,7 +33,7 @@ def test_repro_on_synthetic_data_writes_every_output_and_then_does_nothing(pipel
     assert "up to date" in status.stdout
 
 
-def test_changing_a_training_param_of_b_reruns_only_train_b_and_evaluate(pipeline_repo):
+def test_changing_a_training_param_of_b_reruns_only_what_depends_on_b(pipeline_repo):
     run(["dvc", "repro"], pipeline_repo)
     params = yaml.safe_load((pipeline_repo / "params.yaml").read_text())
     params["models"]["B"]["layers"][-2]["units"] = 32
@@ -41,7 +41,9 @@ def test_changing_a_training_param_of_b_reruns_only_train_b_and_evaluate(pipelin
     rerun = run(["dvc", "repro"], pipeline_repo)
     ran = sorted(line.split("'")[1] for line in rerun.stdout.splitlines()
                  if line.startswith("Running stage"))
-    assert ran == ["evaluate", "train_B"]
+    # curves redraws the PNGs from B's new history; crossval reads models.B too (it
+    # cross-validates A and B) and, when off, only notes that.
+    assert ran == ["crossval", "curves", "evaluate", "train_B"]
 
 
 def test_metrics_diff_between_branches_shows_the_changed_metrics(pipeline_repo):
@@ -72,4 +74,7 @@ def test_real_mnist_subset_end_to_end(tmp_path):
     run(["dvc", "repro"], repo)
     evaluation = json.loads((repo / "metrics/evaluate.json").read_text())
     # 1,080 training images and one epoch already beat chance (10%) by far.
-    assert all(evaluation[name]["test"]["accuracy"] > 0.5 for name in MODELS)
+    assert all(evaluation[name]["test"]["accuracy"] > 0.5 for name in MODELS[:4])
+    # B_gap feeds its Dense layer 32 channel means, not 800 pixels, and learns more slowly:
+    # after one such epoch it is clearly above chance (measured 21.6%), not yet above 50%.
+    assert evaluation["B_gap"]["test"]["accuracy_ci"]["low"] > 0.1

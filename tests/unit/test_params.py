@@ -9,7 +9,8 @@ from tests.conftest import REPO_ROOT, load_repo_params
 
 def test_repository_params_are_valid():
     params = load_params(REPO_ROOT / "params.yaml")
-    assert list(params.models) == ["A", "B", "B_adj", "B_adj2"]
+    assert list(params.models) == ["A", "B", "B_adj", "B_adj2", "B_gap"]
+    assert params.crossval.enabled is False and params.crossval.models == ("A", "B")
     assert params.models["B_adj2"].early_stopping.patience == 4
 
 
@@ -41,6 +42,13 @@ def mutated(path: str, value):
     ("split.limit", "all", "split.limit = 'all' \\(str\\) must be an integer"),
     ("seed", KeyError, "missing key seed"),
     ("download.sha256.t10k-images-idx3-ubyte", "abc", "must be 64 lowercase hex digits"),
+    ("crossval.models", ["A", "C"], "crossval.models lists unknown model 'C'; expected one of A"),
+    ("crossval.models", ["A", "A"], "must list at least one model, each once"),
+    ("crossval.models", [], "must list at least one model, each once"),
+    ("crossval.folds", 1, r"crossval.folds = 1 is out of range; allowed: \[2, 100\]"),
+    ("crossval.enabled", "yes", "crossval.enabled = 'yes' \\(str\\) must be true or false"),
+    ("evaluate.significance", 1.0, "evaluate.significance = 1.0 is out of range"),
+    ("evaluate.misclassified_images", 0, "evaluate.misclassified_images = 0 is out of range"),
 ])
 def test_bad_values_name_the_key_the_value_and_what_is_allowed(path, value, message):
     with pytest.raises(ParamsError, match=message):

@@ -1,0 +1,63 @@
+"""The evidence through the real DVC CLI: plots DVC renders, metrics keys, crossval by exp run."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run
+from tests.report_checks import check_report_matches_metrics
+
+pytestmark = pytest.mark.slow
+
+MODELS = ("A", "B", "B_adj", "B_adj2", "B_gap")
+
+
+def ran_stages(output: str) -> list[str]:
+    return sorted(line.split("'")[1] for line in output.splitlines()
+                  if line.startswith("Running stage"))
+
+
+def check_plots_show(repo) -> None:
+    shown = json.loads(run(["dvc", "plots", "show", "--json"], repo).stdout)["data"]
+    for name in MODELS:
+        curves = shown[f"Training vs validation accuracy, {name}"][0]
+        assert curves["type"] == "vega"
+        assert {row["field"] for row in curves["content"]["data"]["values"]} == {
+            "accuracy", "val_accuracy"}
+        confusion = shown[f"Test confusion matrix, {name}"][0]
+        rows = confusion["content"]["data"]["values"]
+        assert len(rows) == 100 and {"actual", "predicted"} <= set(rows[0])
+        assert "xy_count" in json.dumps(confusion["content"]["spec"])  # the confusion template
+        image = shown[f"plots/misclassified/{name}.png"][0]
+        assert image["type"] == "image"
+        # DVC copies the PNG it will show into dvc_plots/ and names it in the JSON.
+        assert Path(image["url"]).read_bytes() == (
+            repo / f"plots/misclassified/{name}.png").read_bytes()
+    overlay = shown["Validation accuracy of every model"][0]["content"]["data"]["values"]
+    assert {row["filename"] for row in overlay} == {f"{name}.csv" for name in MODELS}
+
+
+def test_plots_metrics_report_and_crossval_through_dvc(pipeline_repo):
+    run(["dvc", "repro"], pipeline_repo)
+    check_plots_show(pipeline_repo)
+
+    shown = json.loads(run(["dvc", "metrics", "show", "--json"], pipeline_repo).stdout)
+    evaluation = next(iter(shown.values()))["data"]["metrics/evaluate.json"]["data"]
+    assert {"low", "high"} <= set(evaluation["B"]["test"]["accuracy_ci"])
+    assert set(evaluation["pairs"]["B_vs_B_adj"]) >= {"b", "c", "p_value"}
+    training = {name: json.loads((pipeline_repo / f"metrics/train/{name}.json").read_text())
+                for name in MODELS}
+    report = (pipeline_repo / "report.md").read_text()
+    check_report_matches_metrics(report, training, evaluation)
+    assert "Not run (crossval.enabled is false)" in report
+    assert json.loads((pipeline_repo / "metrics/crossval.json").read_text())["enabled"] is False
+
+    crossval = run(["dvc", "exp", "run", "-S", "crossval.enabled=true", "-S", "crossval.folds=2",
+                    "-S", "crossval.epochs=1"], pipeline_repo)
+    assert ran_stages(crossval.stdout) == ["crossval", "evaluate"]
+    summary = json.loads((pipeline_repo / "metrics/crossval.json").read_text())
+    assert set(summary["models"]) == {"A", "B"} and summary["folds"] == 2
+    report = (pipeline_repo / "report.md").read_text()
+    assert "Stratified 2-fold cross-validation over 400 training images, 1 epoch per fold" in report
+    assert f"| B | {summary['models']['B']['val_accuracy']['mean']:.4f} |" in report

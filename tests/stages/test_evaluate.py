@@ -1,0 +1,140 @@
+"""The evaluate and crossval stages' main() on tiny synthetic MNIST, trained one epoch."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from PIL import Image
+
+from stages import crossval, download, evaluate, preprocess, split, train
+from stages.params import load_params
+from stages.report import render_report
+from tests.conftest import load_repo_params, shrink_params, write_params
+from tests.mnist_fixtures import write_idx_set
+from tests.report_checks import check_report_matches_metrics
+
+# Training five models in-process takes about a minute on a shared 2-core machine.
+pytestmark = pytest.mark.slow
+
+MODELS = ("A", "B", "B_adj", "B_adj2", "B_gap")
+
+
+@pytest.fixture(scope="module")
+def evaluated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace where every stage up to evaluate has run on 400 + 100 synthetic digits."""
+    root = tmp_path_factory.mktemp("evaluate")
+    checksums = write_idx_set(root / "mirror")
+    workspace = root / "workspace"
+    workspace.mkdir()
+    write_params(workspace, shrink_params(load_repo_params(), root / "mirror", checksums))
+    previous = Path.cwd()
+    os.chdir(workspace)
+    try:
+        download.main()
+        split.main()
+        preprocess.main()
+        for name in MODELS:
+            train.main(name)
+        crossval.main()
+        evaluate.main()
+    finally:
+        os.chdir(previous)
+    return workspace
+
+
+def read_json(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def test_every_model_gets_an_interval_loss_gaps_per_class_scores_and_plots(evaluated):
+    evaluation = read_json(evaluated / "metrics/evaluate.json")
+    assert set(evaluation) == {*MODELS, "pairs"}
+    for name in MODELS:
+        test = evaluation[name]["test"]
+        assert test["images"] == 100 and test["correct"] == round(test["accuracy"] * 100)
+        interval = test["accuracy_ci"]
+        assert interval["low"] <= test["accuracy"] <= interval["high"]
+        assert interval["method"] == "exact binomial (Clopper-Pearson)"
+        assert {"train_val", "train_test"} <= set(evaluation[name]["gap"])
+        assert sorted(evaluation[name]["per_class"], key=int) == [str(d) for d in range(10)]
+        assert sum(row["support"] for row in evaluation[name]["per_class"].values()) == 100
+        assert evaluation[name]["overfitting"]["best_val_accuracy_epoch"] == 1
+        confusion = (evaluated / f"plots/confusion/{name}.csv").read_text().splitlines()
+        assert confusion[0] == "actual,predicted" and len(confusion) == 101
+        wrong = sum(actual != predicted for actual, predicted in
+                    (line.split(",") for line in confusion[1:]))
+        assert wrong == 100 - test["correct"]
+        assert Image.open(evaluated / f"plots/misclassified/{name}.png").format == "PNG"
+
+
+def test_every_pair_has_mcnemar_counts_consistent_with_the_accuracies(evaluated):
+    evaluation = read_json(evaluated / "metrics/evaluate.json")
+    assert len(evaluation["pairs"]) == len(MODELS) * (len(MODELS) - 1) // 2
+    for key, pair in evaluation["pairs"].items():
+        first, second = key.split("_vs_")
+        assert key == f"{first}_vs_{second}" and MODELS.index(first) < MODELS.index(second)
+        # b - c is exactly the difference in correct test images.
+        assert pair["b"] - pair["c"] == (evaluation[first]["test"]["correct"]
+                                         - evaluation[second]["test"]["correct"])
+        assert pair["b"] + pair["c"] + pair["both_correct"] + pair["both_wrong"] == 100
+        assert 0 < pair["p_value"] <= 1
+
+
+def test_report_numbers_equal_the_metrics_files(evaluated):
+    report = (evaluated / "report.md").read_text()
+    training = {name: read_json(evaluated / f"metrics/train/{name}.json") for name in MODELS}
+    check_report_matches_metrics(report, training, read_json(evaluated / "metrics/evaluate.json"))
+    assert "exact binomial (Clopper-Pearson)" in report
+    assert "Not run (crossval.enabled is false)" in report
+    assert "B_gap (global average pooling instead of Flatten) has 19,130 parameters" in report
+    for name in MODELS:
+        assert f"(plots/misclassified/{name}.png)" in report
+
+
+def test_crossval_is_skipped_by_default(evaluated):
+    summary = read_json(evaluated / "metrics/crossval.json")
+    assert summary == {"enabled": False, "folds": 5, "note": "skipped: crossval.enabled is false"}
+
+
+def test_crossval_two_folds_one_epoch_reports_spread_and_paired_test(evaluated, monkeypatch):
+    monkeypatch.chdir(evaluated)
+    params = yaml.safe_load(Path("params.yaml").read_text())
+    params["crossval"].update(enabled=True, folds=2, epochs=1)
+    write_params(evaluated, params)
+    crossval.main()
+    summary = read_json(evaluated / "metrics/crossval.json")
+    assert (summary["enabled"], summary["folds"], summary["epochs"]) == (True, 2, 1)
+    assert summary["images"] == 400
+    for name in ("A", "B"):
+        folds = summary["models"][name]["fold_val_accuracy"]
+        assert sorted(folds) == ["1", "2"]
+        spread = summary["models"][name]["val_accuracy"]
+        assert spread["min"] <= spread["mean"] <= spread["max"]
+        assert spread["mean"] == pytest.approx(np.mean(list(folds.values())))
+        assert spread["std"] == pytest.approx(np.std(list(folds.values()), ddof=1))
+    pair = summary["pairs"]["A_vs_B"]
+    differences = np.subtract(list(summary["models"]["A"]["fold_val_accuracy"].values()),
+                              list(summary["models"]["B"]["fold_val_accuracy"].values()))
+    assert pair["mean_difference"] == pytest.approx(differences.mean())
+    assert 0 <= pair["p_value"] <= 1
+    training = {name: read_json(evaluated / f"metrics/train/{name}.json") for name in MODELS}
+    report = render_report(training, read_json(evaluated / "metrics/evaluate.json"), summary,
+                           load_params().evaluate)
+    assert "Stratified 2-fold cross-validation over 400 training images" in report
+    assert f"| A | {summary['models']['A']['val_accuracy']['mean']:.4f} |" in report
+
+
+def test_crossval_refuses_more_folds_than_images_of_a_digit(evaluated, monkeypatch, capsys):
+    monkeypatch.chdir(evaluated)
+    params = yaml.safe_load(Path("params.yaml").read_text())
+    params["crossval"].update(enabled=True, folds=50, epochs=1)
+    write_params(evaluated, params)
+    with pytest.raises(SystemExit) as stopped:
+        crossval.run_cli(crossval.main)
+    assert stopped.value.code == 2
+    assert "crossval.folds = 50 exceeds the 40 training images of digit" in capsys.readouterr().err

@@ -1,0 +1,117 @@
+"""The `predict` command: output formats, bad files, bad models (an untrained model is enough)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from stages import predict
+from stages.models import build_model
+from stages.params import load_params
+from tests.digit_pictures import typeset_digit
+
+
+@pytest.fixture
+def workspace_with_model(stage_workspace: Path) -> Path:
+    """The small workspace with an untrained model B saved where training would put it."""
+    params = load_params()
+    model = build_model("B", params.model("B").layers, params.image_shape, params.seed)
+    (stage_workspace / "data/models").mkdir(parents=True)
+    model.save(stage_workspace / "data/models/B.keras")
+    typeset_digit(4, "DejaVu Sans", 80, 3.0).save(stage_workspace / "four.png")
+    typeset_digit(9, "DejaVu Serif", 50, -3.0).convert("RGB").save(stage_workspace / "nine.jpg")
+    (stage_workspace / "notes.txt").write_text("not a picture")
+    Image.new("L", (40, 40), 255).save(stage_workspace / "blank.png")
+    return stage_workspace
+
+
+def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        predict.main(argv)
+        code = 0
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_one_line_per_picture_with_digit_and_probability(workspace_with_model, capsys):
+    code, out, err = run_main(["B", "four.png", "nine.jpg"], capsys)
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["four.png", "nine.jpg"]
+    for line in lines:
+        digit, probability = line.split(": digit ")[1].split(" (p=")
+        assert 0 <= int(digit) <= 9 and 0.0 < float(probability.rstrip(")")) <= 1.0
+
+
+def test_json_lists_every_prediction(workspace_with_model, capsys):
+    code, out, _ = run_main(["B", "four.png", "nine.jpg", "--json"], capsys)
+    assert code == 0
+    predictions = json.loads(out)
+    assert [p["path"] for p in predictions] == ["four.png", "nine.jpg"]
+    assert all(set(p) == {"path", "digit", "probability"} for p in predictions)
+
+
+def test_bad_files_get_one_line_each_and_the_rest_are_still_predicted(workspace_with_model, capsys):
+    code, out, err = run_main(
+        ["B", "notes.txt", "four.png", "missing.png", "blank.png", "data"], capsys
+    )
+    assert code == predict.EXIT_SOME_FAILED
+    assert out.startswith("four.png: digit ") and len(out.splitlines()) == 1
+    assert err.splitlines() == [
+        "error: notes.txt: not an image Pillow can read (PNG or JPEG expected)",
+        "error: missing.png: no such file",
+        "error: blank.png: no digit found: the picture is blank or has almost no contrast",
+        "error: data: is a directory, not an image",
+    ]
+
+
+def test_a_model_file_path_works_like_a_model_name(workspace_with_model, capsys):
+    by_name = run_main(["B", "four.png"], capsys)
+    by_path = run_main([str(workspace_with_model / "data/models/B.keras"), "four.png"], capsys)
+    assert by_name[0] == by_path[0] == 0
+    assert by_name[1].split(": ")[1] == by_path[1].split(": ")[1]
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [
+        ("C", "error: unknown model 'C'; expected one of A, B, B_adj, B_adj2"),
+        ("A", "error: data/models/A.keras: not trained yet; run `dvc repro train_A` first"),
+        ("elsewhere/B.keras", "error: elsewhere/B.keras: model file not found"),
+        ("notes.txt", "error: notes.txt: not a Keras model file"),
+    ],
+)
+def test_a_bad_model_is_one_line_and_exit_2(
+    workspace_with_model, capsys, monkeypatch, model, message
+):
+    monkeypatch.setattr(sys, "argv", ["mnist-predict", model, "four.png"])
+    with pytest.raises(SystemExit) as exit_:
+        predict.cli()
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith(message)
+
+
+def test_the_real_command_line(workspace_with_model):
+    """`python -m stages.predict` as a user types it: exit status 1, no traceback."""
+    repo_root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-m", "stages.predict", "B", "four.png", "notes.txt"],
+        cwd=workspace_with_model,
+        env={**os.environ, "PYTHONPATH": str(repo_root)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stdout.startswith("four.png: digit ")
+    assert "error: notes.txt: not an image" in result.stderr
+    assert "Traceback" not in result.stderr

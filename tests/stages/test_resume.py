@@ -1,0 +1,157 @@
+"""A training stage killed after an epoch continues from there and ends exactly as if unbroken.
+
+Each test runs `python -m stages.train MODEL` as DVC does, on tiny synthetic data, interrupts it
+once an epoch is reported, starts it again and compares its outputs byte for byte with an
+uninterrupted run of the same params.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import load_repo_params, shrink_params, write_params
+from tests.mnist_fixtures import write_idx_set
+from tests.stages.stage_cli import run_stage, stage_lines, start_stage
+
+pytestmark = pytest.mark.slow
+
+OUTPUTS = ("metrics/train/{model}.json", "plots/history/{model}.csv")
+
+
+def resume_params(mirror: Path, checksums: dict[str, str]) -> dict:
+    """Three epochs of B_adj; B_adj2 with a short patience so early stopping fires mid-run."""
+    params = shrink_params(load_repo_params(), mirror, checksums, epochs=3)
+    params["models"]["B_adj2"].update(epochs=6, early_stopping={"monitor": "val_accuracy",
+                                                                "patience": 2})
+    return params
+
+
+@pytest.fixture(scope="module")
+def prepared_workspace(tmp_path_factory) -> Path:
+    """A workspace holding params.yaml and data/prepared, made by the real stages."""
+    root = tmp_path_factory.mktemp("resume")
+    checksums = write_idx_set(root / "mirror", num_train=1000, num_test=50)
+    workspace = root / "prepared"
+    workspace.mkdir()
+    write_params(workspace, resume_params(root / "mirror", checksums))
+    for stage in ("stages.download", "stages.split", "stages.preprocess"):
+        result = run_stage(workspace, stage)
+        assert result.returncode == 0, result.stderr
+    return workspace
+
+
+def copy_of(workspace: Path, destination: Path) -> Path:
+    shutil.copytree(workspace, destination)
+    return destination
+
+
+def train(workspace: Path, model: str) -> subprocess.CompletedProcess[str]:
+    result = run_stage(workspace, "stages.train", model)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(prepared_workspace, tmp_path_factory) -> dict[str, dict[str, bytes]]:
+    """The outputs of B_adj and B_adj2 trained without a break, file name to bytes."""
+    workspace = copy_of(prepared_workspace, tmp_path_factory.mktemp("baseline") / "workspace")
+    outputs = {}
+    for model in ("B_adj", "B_adj2"):
+        train(workspace, model)
+        outputs[model] = outputs_of(workspace, model)
+    return outputs
+
+
+def outputs_of(workspace: Path, model: str) -> dict[str, bytes]:
+    return {pattern.format(model=model): (workspace / pattern.format(model=model)).read_bytes()
+            for pattern in OUTPUTS}
+
+
+def interrupt_after_epoch(workspace: Path, model: str, epoch: int,
+                          signal_number: int) -> tuple[int, list[str]]:
+    """Start training, send `signal_number` once epoch `epoch` is reported; exit code and stderr."""
+    child = start_stage(workspace, "stages.train", model)
+    assert child.stderr is not None
+    seen = []
+    for line in child.stderr:
+        seen.append(line.rstrip("\n"))
+        if line.startswith(f"{model} epoch {epoch}/"):
+            child.send_signal(signal_number)
+            break
+    remaining = child.communicate(timeout=120)[1]
+    return child.returncode, stage_lines("\n".join(seen) + "\n" + remaining)
+
+
+def resumed_epoch(lines: list[str], model: str) -> int:
+    """The epoch a restart says it resumes after (fails if it started from zero)."""
+    prefix = f"{model}: resuming after epoch "
+    (line,) = [line for line in lines if line.startswith(prefix)]
+    assert line.endswith(f" from .resume/{model}")
+    return int(line.removeprefix(prefix).split()[0])
+
+
+@pytest.mark.parametrize("signal_number, exit_code", [
+    (signal.SIGINT, 130),
+    (signal.SIGKILL, -signal.SIGKILL),
+], ids=["SIGINT", "SIGKILL"])
+def test_killed_training_resumes_and_ends_byte_identical(prepared_workspace, uninterrupted,
+                                                        tmp_path, signal_number, exit_code):
+    workspace = copy_of(prepared_workspace, tmp_path / "workspace")
+    code, lines = interrupt_after_epoch(workspace, "B_adj", 1, signal_number)
+    assert code == exit_code
+    if signal_number == signal.SIGINT:
+        assert lines[-1] == "interrupted"
+    assert not (workspace / "metrics/train/B_adj.json").exists()
+    assert not (workspace / "data/models/B_adj.keras").exists()
+    assert (workspace / ".resume/B_adj/state.json").is_file()
+
+    restart = stage_lines(train(workspace, "B_adj").stderr)
+
+    assert 1 <= resumed_epoch(restart, "B_adj") <= 2
+    assert outputs_of(workspace, "B_adj") == uninterrupted["B_adj"]
+    assert not (workspace / ".resume/B_adj").exists()
+
+
+def test_early_stopping_run_resumes_from_its_saved_history(prepared_workspace, uninterrupted,
+                                                           tmp_path):
+    workspace = copy_of(prepared_workspace, tmp_path / "workspace")
+    code, _ = interrupt_after_epoch(workspace, "B_adj2", 1, signal.SIGKILL)
+    assert code == -signal.SIGKILL
+
+    restart = stage_lines(train(workspace, "B_adj2").stderr)
+
+    resumed = resumed_epoch(restart, "B_adj2")
+    expected = uninterrupted["B_adj2"]
+    epochs_run = expected["plots/history/B_adj2.csv"].decode().count("\n") - 1
+    assert resumed < epochs_run < 6, "early stopping must fire after the resume point"
+    assert outputs_of(workspace, "B_adj2") == expected
+    assert not (workspace / ".resume/B_adj2").exists()
+
+
+def change_params(workspace: Path, edit: Callable[[dict], None]) -> None:
+    params = yaml.safe_load((workspace / "params.yaml").read_text())
+    edit(params)
+    write_params(workspace, params)
+
+
+def test_resume_state_of_other_params_is_discarded_not_used(prepared_workspace, tmp_path):
+    workspace = copy_of(prepared_workspace, tmp_path / "workspace")
+    code, _ = interrupt_after_epoch(workspace, "B_adj", 1, signal.SIGKILL)
+    assert code == -signal.SIGKILL
+    change_params(workspace, lambda params: params["train"].update(learning_rate=0.002))
+
+    restart = stage_lines(train(workspace, "B_adj").stderr)
+
+    assert not any("resuming" in line for line in restart)
+    assert restart[0] == ("discarding resume state in .resume/B_adj: fingerprint differs: "
+                          "params or data changed")
+    assert [line.split(":")[0] for line in restart[1:]] == [
+        "B_adj epoch 1/3", "B_adj epoch 2/3", "B_adj epoch 3/3"]
+    assert not (workspace / ".resume/B_adj").exists()
