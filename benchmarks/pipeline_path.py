@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import keras
+import numpy as np
 import yaml
 
 from benchmarks.timing import EpochClock, load_prepared, write_report
@@ -43,7 +44,7 @@ def params_with(overrides: list[str]) -> Params:
 
 def train_pipeline(name: str, params: Params, limit: int | None) -> dict[str, Any]:
     prepared = load_prepared(limit)
-    eye = keras.ops.convert_to_numpy(keras.ops.eye(params.num_classes, dtype="uint8"))
+    eye = np.eye(params.num_classes, dtype=np.uint8)
     train = Split(prepared["train_images"], eye[prepared["train_labels"]])
     val = Split(prepared["val_images"], eye[prepared["val_labels"]])
     clock = EpochClock()
