@@ -21,6 +21,7 @@ import keras
 import numpy as np
 
 from stages import artifacts, resume
+from stages.devices import training_scope
 from stages.errors import TrainingDiverged, run_cli
 from stages.models import build_model, summary_text
 from stages.params import EarlyStoppingParams, ModelParams, Params, TrainParams, load_params
@@ -132,6 +133,12 @@ def prepare_model(name: str, params: Params, digest: str,
     return model, []
 
 
+def set_up_runtime(params: Params) -> None:
+    """Seeds, determinism, threads and precision: first thing, before any model exists."""
+    set_up_determinism(params.seed, params.train.deterministic, params.train.threads)
+    keras.mixed_precision.set_global_policy(params.train.precision)
+
+
 def write_outputs(name: str, model: keras.Model, history: list[dict[str, float]]) -> None:
     """The model, its summary, its curves and its metrics: all four appear, or none does."""
     model_path = MODELS_DIR / f"{name}.keras"
@@ -149,15 +156,25 @@ def write_outputs(name: str, model: keras.Model, history: list[dict[str, float]]
 def main(name: str) -> None:
     params = load_params()
     model_params = params.model(name)
-    set_up_determinism(params.seed, params.train.deterministic, params.train.threads)
-    keras.mixed_precision.set_global_policy(params.train.precision)
+    set_up_runtime(params)
     train, val = load_split("train"), load_split("val")
     digest = resume.fingerprint(
         model=name, seed=params.seed, train=params.train, model_params=model_params,
         data=[artifacts.sha256_file(PREPARED_DIR / f"{part}.npz") for part in ("train", "val")],
         keras=keras.__version__, backend=keras.backend.backend())
     resume_dir = Path(params.train.resume_dir) / name
-    model, history = prepare_model(name, params, digest, resume_dir)
+    with training_scope(params.train.data_parallel, params.train.batch_size):
+        model, history = prepare_model(name, params, digest, resume_dir)
+        history = train_resumably(name, model, history, params, train, val, digest, resume_dir)
+    write_outputs(name, model, history)
+    resume.clear(resume_dir)
+
+
+def train_resumably(name: str, model: keras.Model, history: list[dict[str, float]],
+                    params: Params, train: Split, val: Split, digest: str,
+                    resume_dir: Path) -> list[dict[str, float]]:
+    """fit_epochs with a resume point and a progress line after every finished epoch."""
+    model_params = params.model(name)
     started = time.perf_counter()
 
     def save_epoch(model: keras.Model, history: list[dict[str, float]]) -> None:
@@ -169,11 +186,8 @@ def main(name: str) -> None:
 
     resume_dir.mkdir(parents=True, exist_ok=True)
     live_log = keras.callbacks.CSVLogger(str(resume_dir / "log.csv"), append=True)
-    history = fit_epochs(model, train, val, params.train, model_params, params.seed, history,
-                         save_epoch, [live_log], verbose=1 if sys.stdout.isatty() else 0)
-
-    write_outputs(name, model, history)
-    resume.clear(resume_dir)
+    return fit_epochs(model, train, val, params.train, model_params, params.seed, history,
+                      save_epoch, [live_log], verbose=1 if sys.stdout.isatty() else 0)
 
 
 def cli() -> None:
