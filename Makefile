@@ -14,7 +14,7 @@ $(BIN)/python:
 ## setup: create .venv and install the project with its test tools
 setup: $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,metal]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,metal,jax]"
 
 ## repro: run the whole pipeline (only the stages whose inputs changed)
 repro:
@@ -26,8 +26,8 @@ test:
 
 ## lint: style, layout and type checks of the pipeline code (what .ci/run checks)
 lint:
-	$(BIN)/ruff check stages tests
-	$(BIN)/ruff format --check stages
+	$(BIN)/ruff check stages tests benchmarks
+	$(BIN)/ruff format --check stages tests benchmarks
 	$(BIN)/mypy stages
 
 ## format: rewrite stages/ in ruff's layout and apply ruff's safe fixes

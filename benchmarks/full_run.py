@@ -28,8 +28,9 @@ def fresh_repository(destination: Path) -> None:
     for name in COPIED:
         source = Path(name)
         if source.is_dir():
-            shutil.copytree(source, destination / name,
-                            ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(
+                source, destination / name, ignore=shutil.ignore_patterns("__pycache__")
+            )
         else:
             (destination / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, destination / name)
@@ -37,29 +38,45 @@ def fresh_repository(destination: Path) -> None:
     # Local mirrors are relative to the repository root; keep them pointing at the same copy.
     params["download"]["mirrors"] = [
         mirror if "://" in mirror else str(Path(mirror).resolve())
-        for mirror in params["download"]["mirrors"]]
+        for mirror in params["download"]["mirrors"]
+    ]
     (destination / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    for command in (["git", "init", "-q"], ["dvc", "init", "-q"], ["git", "add", "-A"],
-                    ["git", "-c", "user.email=bench@example.invalid", "-c", "user.name=bench",
-                     "commit", "-qm", "pipeline"]):
+    for command in (
+        ["git", "init", "-q"],
+        ["dvc", "init", "-q"],
+        ["git", "add", "-A"],
+        [
+            "git",
+            "-c",
+            "user.email=bench@example.invalid",
+            "-c",
+            "user.name=bench",
+            "commit",
+            "-qm",
+            "pipeline",
+        ],
+    ):
         subprocess.run(command, cwd=destination, check=True, env=tool_environment())
 
 
 def tool_environment() -> dict[str, str]:
     bin_dir = str(Path(sys.executable).parent)
-    return {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-            "DVC_NO_ANALYTICS": "1"}
+    return {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "DVC_NO_ANALYTICS": "1",
+    }
 
 
 def timed(command: list[str], cwd: Path, log_path: Path) -> float:
     with open(log_path, "w", encoding="utf-8") as log:
         started = time.perf_counter()
-        finished = subprocess.run(command, cwd=cwd, stdout=log, stderr=log, check=False,
-                                  env=tool_environment())
+        finished = subprocess.run(
+            command, cwd=cwd, stdout=log, stderr=log, check=False, env=tool_environment()
+        )
         seconds = time.perf_counter() - started
     if finished.returncode != 0:
-        raise SystemExit(f"error: {' '.join(command)} exited {finished.returncode}; "
-                         f"see {log_path}")
+        raise SystemExit(f"error: {' '.join(command)} exited {finished.returncode}; see {log_path}")
     return seconds
 
 
@@ -67,21 +84,44 @@ def time_full_runs(log_dir: Path) -> dict[str, Any]:
     """Wall seconds of both whole runs, their speed ratio and the validation accuracies."""
     log_dir.mkdir(parents=True, exist_ok=True)
     report_path = log_dir / "notebook-all.json"
-    notebook_seconds = timed([sys.executable, "-m", "benchmarks.notebook_path", "--model", "all",
-                              "--output", str(report_path.resolve())], Path.cwd(),
-                             log_dir / "notebook-all.log")
+    notebook_seconds = timed(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.notebook_path",
+            "--model",
+            "all",
+            "--output",
+            str(report_path.resolve()),
+        ],
+        Path.cwd(),
+        log_dir / "notebook-all.log",
+    )
     notebook = json.loads(report_path.read_text(encoding="utf-8"))["models"]
     with tempfile.TemporaryDirectory(prefix="bench-repro-") as scratch:
         repository = Path(scratch)
         fresh_repository(repository)
         repro_seconds = timed(["dvc", "repro"], repository, log_dir / "dvc-repro.log")
-        pipeline = {name: json.loads((repository / f"metrics/train/{name}.json").read_text())
-                    for name in MODELS}
-    return {"dvc_repro_seconds": round(repro_seconds, 1),
-            "notebook_four_models_seconds": round(notebook_seconds, 1),
-            "speedup": round(notebook_seconds / repro_seconds, 3),
-            "val_accuracy": {name: {"notebook": round(notebook[name]["val_accuracy"], 4),
-                                    "pipeline": round(pipeline[name]["val"]["accuracy"], 4)}
-                             for name in MODELS},
-            "epochs_run": {name: {"notebook": notebook[name]["epochs_run"],
-                                  "pipeline": pipeline[name]["epochs_run"]} for name in MODELS}}
+        pipeline = {
+            name: json.loads((repository / f"metrics/train/{name}.json").read_text())
+            for name in MODELS
+        }
+    return {
+        "dvc_repro_seconds": round(repro_seconds, 1),
+        "notebook_four_models_seconds": round(notebook_seconds, 1),
+        "speedup": round(notebook_seconds / repro_seconds, 3),
+        "val_accuracy": {
+            name: {
+                "notebook": round(notebook[name]["val_accuracy"], 4),
+                "pipeline": round(pipeline[name]["val"]["accuracy"], 4),
+            }
+            for name in MODELS
+        },
+        "epochs_run": {
+            name: {
+                "notebook": notebook[name]["epochs_run"],
+                "pipeline": pipeline[name]["epochs_run"],
+            }
+            for name in MODELS
+        },
+    }

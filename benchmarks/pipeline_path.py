@@ -48,8 +48,10 @@ def train_pipeline(name: str, params: Params, limit: int | None) -> dict[str, An
     train = Split(prepared["train_images"], eye[prepared["train_labels"]])
     val = Split(prepared["val_images"], eye[prepared["val_labels"]])
     clock = EpochClock()
-    with tempfile.TemporaryDirectory(prefix="bench-resume-") as scratch, \
-            training_scope(params.train.data_parallel, params.train.batch_size):
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-resume-") as scratch,
+        training_scope(params.train.data_parallel, params.train.batch_size),
+    ):
         model = build_model(name, params.model(name).layers, params.image_shape, params.seed)
         compile_model(model, params.train)
 
@@ -58,20 +60,32 @@ def train_pipeline(name: str, params: Params, limit: int | None) -> dict[str, An
             clock.tick()
 
         clock.last = time.perf_counter()
-        history = fit_epochs(model, train, val, params.train, params.model(name), params.seed,
-                             [], save_epoch, [], verbose=0)
-    return {"epoch_seconds": clock.seconds, "epochs_run": len(history),
-            "accuracy": history[-1]["accuracy"], "val_accuracy": history[-1]["val_accuracy"]}
+        history = fit_epochs(
+            model,
+            train,
+            val,
+            params.train,
+            params.model(name),
+            params.seed,
+            [],
+            save_epoch,
+            [],
+            verbose=0,
+        )
+    return {
+        "epoch_seconds": clock.seconds,
+        "epochs_run": len(history),
+        "accuracy": history[-1]["accuracy"],
+        "val_accuracy": history[-1]["val_accuracy"],
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True)
-    parser.add_argument("--epochs", type=int, default=None,
-                        help="epochs (default: params.yaml's)")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs (default: params.yaml's)")
     parser.add_argument("--limit", type=int, default=None, help="first N training images")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        metavar="KEY=VALUE")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--output", type=Path, default=None)
     args = parser.parse_args()
     overrides = list(args.overrides)
@@ -81,10 +95,17 @@ def main() -> None:
     set_up_runtime(params)
     started = time.perf_counter()
     run = train_pipeline(args.model, params, args.limit)
-    write_report(args.output, {"path": "pipeline", "precision": params.train.precision,
-                               "overrides": args.overrides, "train_images": args.limit,
-                               "models": {args.model: run},
-                               "total_seconds": time.perf_counter() - started})
+    write_report(
+        args.output,
+        {
+            "path": "pipeline",
+            "precision": params.train.precision,
+            "overrides": args.overrides,
+            "train_images": args.limit,
+            "models": {args.model: run},
+            "total_seconds": time.perf_counter() - started,
+        },
+    )
 
 
 if __name__ == "__main__":

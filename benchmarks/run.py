@@ -35,66 +35,91 @@ VARIANTS = (("notebook", "float32"), ("pipeline", "float32"), ("pipeline", "mixe
 
 def run_variant(path: str, precision: str, model: str, args: argparse.Namespace) -> dict[str, Any]:
     """Train one variant in a subprocess; its report, with stderr kept in benchmarks/out/."""
-    command = [sys.executable, "-m", f"benchmarks.{path}_path", "--model", model,
-               "--epochs", str(args.epochs)]
+    command = [
+        sys.executable,
+        "-m",
+        f"benchmarks.{path}_path",
+        "--model",
+        model,
+        "--epochs",
+        str(args.epochs),
+    ]
     if args.limit is not None:
         command += ["--limit", str(args.limit)]
     if path == "notebook":
         command += ["--precision", precision]
     else:
-        command += [arg for override in [*args.overrides, f"train.precision={precision}"]
-                    for arg in ("--set", override)]
+        command += [
+            arg
+            for override in [*args.overrides, f"train.precision={precision}"]
+            for arg in ("--set", override)
+        ]
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         report_path = Path(scratch) / "report.json"
         log_path = LOG_DIR / f"{path}-{precision}-{model}.log"
         with open(log_path, "w", encoding="utf-8") as log:
-            finished = subprocess.run([*command, "--output", str(report_path)], stderr=log,
-                                      stdout=log, check=False)
+            finished = subprocess.run(
+                [*command, "--output", str(report_path)], stderr=log, stdout=log, check=False
+            )
         if finished.returncode != 0:
-            raise SystemExit(f"error: {' '.join(command)} exited {finished.returncode}; "
-                             f"see {log_path}")
+            raise SystemExit(
+                f"error: {' '.join(command)} exited {finished.returncode}; see {log_path}"
+            )
         report: dict[str, Any] = json.loads(report_path.read_text(encoding="utf-8"))
     run = report["models"][model]
     steady = run["epoch_seconds"][1:] or run["epoch_seconds"]
-    return {"steady_epoch_seconds": statistics.median(steady),
-            "first_epoch_seconds": run["epoch_seconds"][0],
-            "epoch_seconds": run["epoch_seconds"], "accuracy": run["accuracy"],
-            "val_accuracy": run["val_accuracy"], "peak_rss_mb": report["peak_rss_mb"],
-            "backend": report["backend"]}
+    return {
+        "steady_epoch_seconds": statistics.median(steady),
+        "first_epoch_seconds": run["epoch_seconds"][0],
+        "epoch_seconds": run["epoch_seconds"],
+        "accuracy": run["accuracy"],
+        "val_accuracy": run["val_accuracy"],
+        "peak_rss_mb": report["peak_rss_mb"],
+        "backend": report["backend"],
+    }
 
 
 def summarise(runs: list[dict[str, Any]], train_images: int) -> dict[str, Any]:
     seconds = statistics.median(run["steady_epoch_seconds"] for run in runs)
-    return {"epoch_seconds_median": round(seconds, 3),
-            "epoch_seconds_per_repeat": [round(run["steady_epoch_seconds"], 3) for run in runs],
-            "first_epoch_seconds_median": round(
-                statistics.median(run["first_epoch_seconds"] for run in runs), 3),
-            "images_per_second": round(train_images / seconds),
-            "peak_rss_mb_median": round(statistics.median(run["peak_rss_mb"] for run in runs)),
-            "val_accuracy_per_repeat": [round(run["val_accuracy"], 4) for run in runs],
-            "accuracy_per_repeat": [round(run["accuracy"], 4) for run in runs],
-            "val_accuracy_median": round(statistics.median(r["val_accuracy"] for r in runs), 4)}
+    return {
+        "epoch_seconds_median": round(seconds, 3),
+        "epoch_seconds_per_repeat": [round(run["steady_epoch_seconds"], 3) for run in runs],
+        "first_epoch_seconds_median": round(
+            statistics.median(run["first_epoch_seconds"] for run in runs), 3
+        ),
+        "images_per_second": round(train_images / seconds),
+        "peak_rss_mb_median": round(statistics.median(run["peak_rss_mb"] for run in runs)),
+        "val_accuracy_per_repeat": [round(run["val_accuracy"], 4) for run in runs],
+        "accuracy_per_repeat": [round(run["accuracy"], 4) for run in runs],
+        "val_accuracy_median": round(statistics.median(r["val_accuracy"] for r in runs), 4),
+    }
 
 
 def benchmark_model(model: str, args: argparse.Namespace, train_images: int) -> dict[str, Any]:
     """Every variant of one model, `repeats` times, in alternating order."""
-    runs: dict[str, list[dict[str, Any]]] = {f"{path}/{precision}": [] for path, precision in
-                                              VARIANTS}
+    runs: dict[str, list[dict[str, Any]]] = {
+        f"{path}/{precision}": [] for path, precision in VARIANTS
+    }
     for repeat in range(args.repeats):
         order = VARIANTS if repeat % 2 == 0 else tuple(reversed(VARIANTS))
         for path, precision in order:
             result = run_variant(path, precision, model, args)
             runs[f"{path}/{precision}"].append(result)
-            print(f"{model} repeat {repeat + 1}/{args.repeats} {path}/{precision}: "
-                  f"{result['steady_epoch_seconds']:.2f} s/epoch, val_accuracy "
-                  f"{result['val_accuracy']:.4f}", file=sys.stderr)
+            print(
+                f"{model} repeat {repeat + 1}/{args.repeats} {path}/{precision}: "
+                f"{result['steady_epoch_seconds']:.2f} s/epoch, val_accuracy "
+                f"{result['val_accuracy']:.4f}",
+                file=sys.stderr,
+            )
     summary = {name: summarise(variant_runs, train_images) for name, variant_runs in runs.items()}
     baseline = runs["notebook/float32"]
     for name, variant_runs in runs.items():
         if name.startswith("pipeline/"):
-            paired = [base["steady_epoch_seconds"] / run["steady_epoch_seconds"]
-                      for base, run in zip(baseline, variant_runs, strict=True)]
+            paired = [
+                base["steady_epoch_seconds"] / run["steady_epoch_seconds"]
+                for base, run in zip(baseline, variant_runs, strict=True)
+            ]
             summary[name]["speedup_vs_notebook_per_repeat"] = [round(r, 3) for r in paired]
             summary[name]["speedup_vs_notebook_median"] = round(statistics.median(paired), 3)
     return summary
@@ -103,29 +128,45 @@ def benchmark_model(model: str, args: argparse.Namespace, train_images: int) -> 
 def machine() -> dict[str, Any]:
     import keras
 
-    model_name = next((line.split(":", 1)[1].strip() for line in
-                       Path("/proc/cpuinfo").read_text().splitlines()
-                       if line.startswith("model name")), platform.processor())
-    return {"cpu": model_name, "cores": os.cpu_count(), "python": platform.python_version(),
-            "keras": keras.__version__, "backend": keras.backend.backend(),
-            "load_average_at_start": [round(load, 2) for load in os.getloadavg()]}
+    model_name = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "cpu": model_name,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "keras": keras.__version__,
+        "backend": keras.backend.backend(),
+        "load_average_at_start": [round(load, 2) for load in os.getloadavg()],
+    }
 
 
 def summary_table(results: dict[str, Any]) -> str:
     """The medians as a Markdown table, the way the README shows them."""
-    lines = ["| model | variant | s/epoch | images/s | peak RSS MB | val acc | speedup |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| model | variant | s/epoch | images/s | peak RSS MB | val acc | speedup |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for model, variants in results.get("per_epoch", {}).get("models", {}).items():
         for name, row in variants.items():
             speedup = row.get("speedup_vs_notebook_median")
-            lines.append(f"| {model} | {name} | {row['epoch_seconds_median']:.2f} | "
-                         f"{row['images_per_second']} | {row['peak_rss_mb_median']} | "
-                         f"{row['val_accuracy_median']:.4f} | "
-                         f"{'1.00 (baseline)' if speedup is None else f'{speedup:.2f}x'} |")
+            lines.append(
+                f"| {model} | {name} | {row['epoch_seconds_median']:.2f} | "
+                f"{row['images_per_second']} | {row['peak_rss_mb_median']} | "
+                f"{row['val_accuracy_median']:.4f} | "
+                f"{'1.00 (baseline)' if speedup is None else f'{speedup:.2f}x'} |"
+            )
     full = results.get("full_run")
     if full:
-        lines.append(f"\nwhole run: dvc repro {full['dvc_repro_seconds']} s, notebook path "
-                     f"{full['notebook_four_models_seconds']} s, speedup {full['speedup']}x")
+        lines.append(
+            f"\nwhole run: dvc repro {full['dvc_repro_seconds']} s, notebook path "
+            f"{full['notebook_four_models_seconds']} s, speedup {full['speedup']}x"
+        )
     return "\n".join(lines)
 
 
@@ -135,13 +176,21 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=3, help="epochs per run, first excluded")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--limit", type=int, default=None, help="first N training images")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        metavar="KEY=VALUE", help="params.yaml override for the pipeline runs")
-    parser.add_argument("--full-run", action="store_true",
-                        help="also time a whole dvc repro from scratch against the notebook "
-                             "path training all four models (about 10 minutes each on 2 cores)")
-    parser.add_argument("--skip-epochs", action="store_true",
-                        help="only the full-run comparison")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="params.yaml override for the pipeline runs",
+    )
+    parser.add_argument(
+        "--full-run",
+        action="store_true",
+        help="also time a whole dvc repro from scratch against the notebook "
+        "path training all four models (about 10 minutes each on 2 cores)",
+    )
+    parser.add_argument("--skip-epochs", action="store_true", help="only the full-run comparison")
     parser.add_argument("--output", type=Path, default=RESULTS_FILE)
     return parser.parse_args()
 
@@ -149,8 +198,9 @@ def parse_arguments() -> argparse.Namespace:
 def main() -> None:
     args = parse_arguments()
     if args.epochs < 2 or args.repeats < 1:
-        raise SystemExit("error: --epochs must be at least 2 (the first is warm-up) and "
-                         "--repeats at least 1")
+        raise SystemExit(
+            "error: --epochs must be at least 2 (the first is warm-up) and --repeats at least 1"
+        )
     prepared = Path("data/prepared/train.npz")
     if not prepared.is_file():
         raise SystemExit(f"error: {prepared} not found; run `dvc repro preprocess` first")
@@ -163,14 +213,21 @@ def main() -> None:
             count = len(archive["labels"])
         train_images = min(count, args.limit or count)
         results["per_epoch"] = {
-            "started_utc": started, "machine": machine(), "epochs": args.epochs,
-            "repeats": args.repeats, "train_images": train_images, "batch_size": 32,
+            "started_utc": started,
+            "machine": machine(),
+            "epochs": args.epochs,
+            "repeats": args.repeats,
+            "train_images": train_images,
+            "batch_size": 32,
             "pipeline_overrides": args.overrides,
-            "models": {model: benchmark_model(model, args, train_images)
-                       for model in args.models}}
+            "models": {model: benchmark_model(model, args, train_images) for model in args.models},
+        }
     if args.full_run:
-        results["full_run"] = {"started_utc": started, "machine": machine(),
-                               **time_full_runs(LOG_DIR)}
+        results["full_run"] = {
+            "started_utc": started,
+            "machine": machine(),
+            **time_full_runs(LOG_DIR),
+        }
     artifacts.write_json(args.output, results)
     print(summary_table(results))
     print(f"full results: {args.output}")

@@ -85,8 +85,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(target)
     with _errors_name(target):
-        handle, name = tempfile.mkstemp(prefix=_temporary_prefix(target),
-                                        suffix=f".tmp{target.suffix}", dir=target.parent)
+        handle, name = tempfile.mkstemp(
+            prefix=_temporary_prefix(target), suffix=f".tmp{target.suffix}", dir=target.parent
+        )
         os.close(handle)
         temporary = Path(name)
         try:
@@ -110,8 +111,9 @@ def atomic_directory(target: Path) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(target)
     with _errors_name(target):
-        temporary = Path(tempfile.mkdtemp(prefix=_temporary_prefix(target), suffix=".tmp",
-                                          dir=target.parent))
+        temporary = Path(
+            tempfile.mkdtemp(prefix=_temporary_prefix(target), suffix=".tmp", dir=target.parent)
+        )
         previous = temporary.with_suffix(".old")
         try:
             os.chmod(temporary, 0o777 & ~_UMASK)

@@ -33,17 +33,18 @@ FoldCallback = Callable[[str, int, float], None]
 
 
 def skipped_summary(settings: CrossvalParams) -> dict[str, Any]:
-    return {"enabled": False, "folds": settings.folds,
-            "note": "skipped: crossval.enabled is false"}
+    return {"enabled": False, "folds": settings.folds, "note": "skipped: crossval.enabled is false"}
 
 
 def fold_indices(labels: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """(training rows, validation rows) of each stratified fold, shuffled by `seed`."""
     digits, counts = np.unique(labels, return_counts=True)
     if counts.min() < folds:
-        raise DataError(f"crossval.folds = {folds} exceeds the {counts.min()} training images "
-                        f"of digit {digits[np.argmin(counts)]}; lower crossval.folds or raise "
-                        "split.limit")
+        raise DataError(
+            f"crossval.folds = {folds} exceeds the {counts.min()} training images "
+            f"of digit {digits[np.argmin(counts)]}; lower crossval.folds or raise "
+            "split.limit"
+        )
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     return list(splitter.split(np.zeros(len(labels)), labels))
 
@@ -53,19 +54,31 @@ def train_fold(name: str, params: Params, train: Split, val: Split) -> float:
     model_params = dataclasses.replace(params.model(name), epochs=params.crossval.epochs)
     model = build_model(name, model_params.layers, params.image_shape, params.seed)
     compile_model(model, params.train)
-    history = fit_epochs(model, train, val, params.train, model_params, params.seed, [],
-                         lambda model, history: None, [], verbose=0)
+    history = fit_epochs(
+        model,
+        train,
+        val,
+        params.train,
+        model_params,
+        params.seed,
+        [],
+        lambda model, history: None,
+        [],
+        verbose=0,
+    )
     keras.backend.clear_session()
     return history[-1]["val_accuracy"]
 
 
-def cross_validate(images: np.ndarray, one_hot: np.ndarray, params: Params,
-                   on_fold: FoldCallback) -> dict[str, list[float]]:
+def cross_validate(
+    images: np.ndarray, one_hot: np.ndarray, params: Params, on_fold: FoldCallback
+) -> dict[str, list[float]]:
     """Validation accuracy of every listed model in every fold; the same folds for all."""
     labels = np.argmax(one_hot, axis=1)
     accuracies: dict[str, list[float]] = {name: [] for name in params.crossval.models}
     for fold, (train_rows, val_rows) in enumerate(
-            fold_indices(labels, params.crossval.folds, params.seed), start=1):
+        fold_indices(labels, params.crossval.folds, params.seed), start=1
+    ):
         train = Split(images=images[train_rows], one_hot=one_hot[train_rows])
         val = Split(images=images[val_rows], one_hot=one_hot[val_rows])
         for name in params.crossval.models:
@@ -74,25 +87,37 @@ def cross_validate(images: np.ndarray, one_hot: np.ndarray, params: Params,
     return accuracies
 
 
-def summarise(accuracies: dict[str, list[float]], settings: CrossvalParams,
-              images: int) -> dict[str, Any]:
+def summarise(
+    accuracies: dict[str, list[float]], settings: CrossvalParams, images: int
+) -> dict[str, Any]:
     """Spread of validation accuracy per model and a paired t-test per pair of models."""
-    models = {name: {"val_accuracy": stats.spread(values),
-                     "fold_val_accuracy": {str(fold): value
-                                           for fold, value in enumerate(values, start=1)}}
-              for name, values in accuracies.items()}
-    pairs = {stats.pair_key(first, second): stats.paired_t_test(accuracies[first],
-                                                                accuracies[second])
-             for first, second in stats.model_pairs(list(accuracies))}
-    return {"enabled": True, "folds": settings.folds, "epochs": settings.epochs,
-            "images": images, "models": models, "pairs": pairs}
+    models = {
+        name: {
+            "val_accuracy": stats.spread(values),
+            "fold_val_accuracy": {str(fold): value for fold, value in enumerate(values, start=1)},
+        }
+        for name, values in accuracies.items()
+    }
+    pairs = {
+        stats.pair_key(first, second): stats.paired_t_test(accuracies[first], accuracies[second])
+        for first, second in stats.model_pairs(list(accuracies))
+    }
+    return {
+        "enabled": True,
+        "folds": settings.folds,
+        "epochs": settings.epochs,
+        "images": images,
+        "models": models,
+        "pairs": pairs,
+    }
 
 
 def training_images() -> tuple[np.ndarray, np.ndarray]:
     """The train and validation parts together: all (or split.limit) training images."""
-    parts = [artifacts.read_npz(PREPARED_DIR / f"{part}.npz", ("images", "one_hot",
-                                                               "source_index"))
-             for part in ("train", "val")]
+    parts = [
+        artifacts.read_npz(PREPARED_DIR / f"{part}.npz", ("images", "one_hot", "source_index"))
+        for part in ("train", "val")
+    ]
     order = np.argsort(np.concatenate([part["source_index"] for part in parts]), kind="stable")
     images = np.concatenate([part["images"] for part in parts])[order]
     one_hot = np.concatenate([part["one_hot"] for part in parts])[order]

@@ -27,8 +27,10 @@ def local_devices() -> list[str]:
         return [device.name for device in devices]
     if keras.backend.backend() == "jax":
         return list(keras.distribution.list_devices())
-    raise ParamsError(f"train.data_parallel is supported on the jax and tensorflow backends, "
-                      f"not {keras.backend.backend()}; set it to false")
+    raise ParamsError(
+        f"train.data_parallel is supported on the jax and tensorflow backends, "
+        f"not {keras.backend.backend()}; set it to false"
+    )
 
 
 def _strategy_scope(devices: list[str]) -> contextlib.AbstractContextManager[object]:
@@ -47,14 +49,20 @@ def training_scope(data_parallel: bool, batch_size: int) -> Iterator[int]:
         return
     devices = local_devices()
     if len(devices) < 2:
-        print(f"train.data_parallel: only one device ({devices[0]}); training on it",
-              file=sys.stderr)
+        print(
+            f"train.data_parallel: only one device ({devices[0]}); training on it", file=sys.stderr
+        )
         yield 1
         return
     if batch_size % len(devices):
-        raise ParamsError(f"train.batch_size = {batch_size} must be a multiple of the "
-                          f"{len(devices)} devices that train.data_parallel splits it across")
-    print(f"train.data_parallel: splitting each batch across {len(devices)} devices: "
-          f"{', '.join(devices)}", file=sys.stderr)
+        raise ParamsError(
+            f"train.batch_size = {batch_size} must be a multiple of the "
+            f"{len(devices)} devices that train.data_parallel splits it across"
+        )
+    print(
+        f"train.data_parallel: splitting each batch across {len(devices)} devices: "
+        f"{', '.join(devices)}",
+        file=sys.stderr,
+    )
     with _strategy_scope(devices):
         yield len(devices)

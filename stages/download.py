@@ -59,8 +59,13 @@ def read_http(url: str, timeout: float, progress: Callable[[int, int], None] | N
         if error.code >= 500:
             raise TransientError(f"HTTP {error.code}") from None
         raise MirrorRefused(f"HTTP {error.code}") from None
-    except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException,
-            OSError) as error:
+    except (
+        urllib.error.URLError,
+        TimeoutError,
+        ConnectionError,
+        http.client.HTTPException,
+        OSError,
+    ) as error:
         raise TransientError(f"{type(error).__name__}: {getattr(error, 'reason', error)}") from None
     if expected >= 0 and received != expected:
         raise TransientError(f"connection dropped after {received} of {expected} bytes")
@@ -88,9 +93,13 @@ def verified_copy(raw: bytes, filename: str, sha256: str) -> bytes:
     return data
 
 
-def fetch_verified(filename: str, sha256: str, settings: DownloadParams,
-                   fetch: Callable[[str, str], bytes],
-                   sleep: Callable[[float], None] = time.sleep) -> tuple[bytes, str]:
+def fetch_verified(
+    filename: str,
+    sha256: str,
+    settings: DownloadParams,
+    fetch: Callable[[str, str], bytes],
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[bytes, str]:
     """The first good copy of `filename` over the mirrors, and the mirror that served it.
 
     Raises DataError naming every mirror tried and why each failed.

@@ -24,8 +24,10 @@ def confusion_csv(labels: np.ndarray, predictions: np.ndarray) -> str:
     """`actual,predicted` per test image, in test-set order."""
     if labels.shape != predictions.shape:
         raise ValueError(f"labels {labels.shape} and predictions {predictions.shape} differ")
-    rows = [f"{int(actual)},{int(predicted)}" for actual, predicted in zip(labels, predictions,
-                                                                          strict=True)]
+    rows = [
+        f"{int(actual)},{int(predicted)}"
+        for actual, predicted in zip(labels, predictions, strict=True)
+    ]
     return "\n".join(["actual,predicted", *rows]) + "\n"
 
 
@@ -34,8 +36,9 @@ def misclassified_indices(labels: np.ndarray, predictions: np.ndarray, limit: in
     return np.flatnonzero(labels != predictions)[:limit]
 
 
-def misclassified_grid(images: np.ndarray, labels: np.ndarray, predictions: np.ndarray,
-                       limit: int, title: str) -> bytes:
+def misclassified_grid(
+    images: np.ndarray, labels: np.ndarray, predictions: np.ndarray, limit: int, title: str
+) -> bytes:
     """A PNG grid of misclassified digits, each captioned with its true and predicted label."""
     wrong = misclassified_indices(labels, predictions, limit)
     total_wrong = int(np.sum(labels != predictions))
@@ -43,10 +46,13 @@ def misclassified_grid(images: np.ndarray, labels: np.ndarray, predictions: np.n
     height = rows * TILE_INCHES + 0.8
     figure = Figure(figsize=(GRID_COLUMNS * TILE_INCHES, height))
     FigureCanvasAgg(figure)
-    figure.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=1 - 0.7 / height,
-                           wspace=0.1, hspace=0.35)
-    figure.suptitle(f"{title}: {len(wrong)} of {total_wrong} misclassified test images "
-                    "(true -> predicted)", fontsize=10)
+    figure.subplots_adjust(
+        left=0.01, right=0.99, bottom=0.01, top=1 - 0.7 / height, wspace=0.1, hspace=0.35
+    )
+    figure.suptitle(
+        f"{title}: {len(wrong)} of {total_wrong} misclassified test images (true -> predicted)",
+        fontsize=10,
+    )
     if len(wrong) == 0:
         figure.text(0.5, 0.4, "no misclassified test images", ha="center", fontsize=12)
     axes = figure.subplots(rows, GRID_COLUMNS, squeeze=False)
@@ -56,10 +62,16 @@ def misclassified_grid(images: np.ndarray, labels: np.ndarray, predictions: np.n
             continue
         index = wrong[position]
         # Nearest-neighbour pixels: the digit as the model saw it, and a PNG half the size.
-        axis.imshow(images[index].reshape(images.shape[1], images.shape[2]), cmap="gray_r",
-                    interpolation="nearest", vmin=0, vmax=255)
-        axis.set_title(f"{int(labels[index])} -> {int(predictions[index])}", fontsize=8,
-                       color="firebrick")
+        axis.imshow(
+            images[index].reshape(images.shape[1], images.shape[2]),
+            cmap="gray_r",
+            interpolation="nearest",
+            vmin=0,
+            vmax=255,
+        )
+        axis.set_title(
+            f"{int(labels[index])} -> {int(predictions[index])}", fontsize=8, color="firebrick"
+        )
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=80, metadata=PNG_METADATA)
     return buffer.getvalue()

@@ -33,8 +33,11 @@ class Conv2D:
 
     def output_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
         height, width, _ = shape
-        return (_conv_output(height, self.kernel_size, 1, self.padding),
-                _conv_output(width, self.kernel_size, 1, self.padding), self.filters)
+        return (
+            _conv_output(height, self.kernel_size, 1, self.padding),
+            _conv_output(width, self.kernel_size, 1, self.padding),
+            self.filters,
+        )
 
 
 @dataclass(frozen=True)
@@ -45,8 +48,11 @@ class MaxPool:
     def output_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
         height, width, channels = shape
         stride = self.strides or self.pool_size
-        return (_conv_output(height, self.pool_size, stride, "valid"),
-                _conv_output(width, self.pool_size, stride, "valid"), channels)
+        return (
+            _conv_output(height, self.pool_size, stride, "valid"),
+            _conv_output(width, self.pool_size, stride, "valid"),
+            channels,
+        )
 
 
 @dataclass(frozen=True)
@@ -114,8 +120,10 @@ def parse_layer(key: str, raw: Any) -> LayerSpec:
         raise ParamsError(f"{key} = {raw!r} must be a mapping with a 'kind'")
     kind = raw["kind"]
     if kind not in LAYER_KINDS:
-        raise ParamsError(f"{key}.kind = {kind!r} is not a known layer kind; expected one of "
-                          f"{', '.join(LAYER_KINDS)}")
+        raise ParamsError(
+            f"{key}.kind = {kind!r} is not a known layer kind; expected one of "
+            f"{', '.join(LAYER_KINDS)}"
+        )
     cls = LAYER_KINDS[kind]
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
@@ -128,8 +136,11 @@ def parse_layer(key: str, raw: Any) -> LayerSpec:
             raise ParamsError(f"unknown key {key}.{name} for a {kind} layer; allowed: {allowed}")
         values[name] = convert(f"{key}.{name}", value, hints[name])
         _check_layer_range(f"{key}.{name}", name, values[name])
-    missing = [name for name, f in fields.items()
-               if name not in values and f.default is dataclasses.MISSING]
+    missing = [
+        name
+        for name, f in fields.items()
+        if name not in values and f.default is dataclasses.MISSING
+    ]
     if missing:
         raise ParamsError(f"missing key {key}.{missing[0]} for a {kind} layer")
     return typing.cast(LayerSpec, cls(**values))
@@ -155,8 +166,9 @@ def kind_of(spec: LayerSpec) -> str:
     return next(name for name, cls in LAYER_KINDS.items() if isinstance(spec, cls))
 
 
-def check_architecture(key: str, layers: tuple[LayerSpec, ...],
-                       input_shape: tuple[int, ...]) -> tuple[int, ...]:
+def check_architecture(
+    key: str, layers: tuple[LayerSpec, ...], input_shape: tuple[int, ...]
+) -> tuple[int, ...]:
     """Follow the shapes through the layers; refuse collapse and spatial layers after flattening.
 
     Returns the output shape (the caller checks it against the number of classes).
@@ -165,13 +177,19 @@ def check_architecture(key: str, layers: tuple[LayerSpec, ...],
     for index, spec in enumerate(layers):
         where = f"{key}[{index}] ({kind_of(spec)})"
         if isinstance(spec, _SPATIAL + (Flatten, GlobalAveragePool)) and len(shape) != 3:
-            raise ParamsError(f"{where} needs an image-shaped input but gets {shape}; "
-                              "spatial layers must come before flatten/global_average_pool")
+            raise ParamsError(
+                f"{where} needs an image-shaped input but gets {shape}; "
+                "spatial layers must come before flatten/global_average_pool"
+            )
         if isinstance(spec, Dense) and len(shape) != 1:
-            raise ParamsError(f"{where} needs a flat input but gets {shape}; "
-                              "put a flatten or global_average_pool before it")
+            raise ParamsError(
+                f"{where} needs a flat input but gets {shape}; "
+                "put a flatten or global_average_pool before it"
+            )
         shape = spec.output_shape(shape)
         if any(size < 1 for size in shape):
-            raise ParamsError(f"{where} shrinks the feature map to {shape}, below 1x1; "
-                              "use fewer pooling layers, smaller kernels or 'same' padding")
+            raise ParamsError(
+                f"{where} shrinks the feature map to {shape}, below 1x1; "
+                "use fewer pooling layers, smaller kernels or 'same' padding"
+            )
     return shape

@@ -41,8 +41,10 @@ def parse_idx(data: bytes, name: str) -> np.ndarray:
     actual = len(data) - header_size
     if actual != expected:
         shape = "x".join(map(str, dims))
-        raise DataError(f"{name}: IDX header says {shape} = {expected} bytes of data but the file "
-                        f"has {actual} (short read or wrong count)")
+        raise DataError(
+            f"{name}: IDX header says {shape} = {expected} bytes of data but the file "
+            f"has {actual} (short read or wrong count)"
+        )
     return np.frombuffer(data, dtype=np.uint8, offset=header_size).reshape(dims)
 
 

@@ -27,15 +27,22 @@ def _regularizer(factor: float) -> keras.regularizers.Regularizer | None:
 
 def _conv2d(spec: Conv2D, seed: int) -> keras.layers.Layer:
     return keras.layers.Conv2D(
-        spec.filters, spec.kernel_size, padding=spec.padding, activation=spec.activation,
+        spec.filters,
+        spec.kernel_size,
+        padding=spec.padding,
+        activation=spec.activation,
         kernel_regularizer=_regularizer(spec.l2),
-        kernel_initializer=keras.initializers.GlorotUniform(seed=seed))
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
+    )
 
 
 def _dense(spec: Dense, seed: int) -> keras.layers.Layer:
     return keras.layers.Dense(
-        spec.units, activation=spec.activation, kernel_regularizer=_regularizer(spec.l2),
-        kernel_initializer=keras.initializers.GlorotUniform(seed=seed))
+        spec.units,
+        activation=spec.activation,
+        kernel_regularizer=_regularizer(spec.l2),
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
+    )
 
 
 def _max_pool(spec: MaxPool, seed: int) -> keras.layers.Layer:
@@ -56,15 +63,18 @@ LAYER_BUILDERS: dict[type, Callable[[Any, int], keras.layers.Layer]] = {
 }
 
 
-def build_model(name: str, layers: tuple[LayerSpec, ...], image_shape: tuple[int, ...],
-                seed: int) -> keras.Sequential:
+def build_model(
+    name: str, layers: tuple[LayerSpec, ...], image_shape: tuple[int, ...], seed: int
+) -> keras.Sequential:
     """A Sequential model of the declared layers, preceded by the shared pixel scaling.
 
     Each layer gets its own seed derived from `seed`, so initial weights and dropout masks
     depend only on params, not on how many models were built before in the process.
     """
-    built = [keras.Input(shape=image_shape, name="pixels"),
-             keras.layers.Rescaling(PIXEL_SCALE, name="scale_pixels")]
+    built = [
+        keras.Input(shape=image_shape, name="pixels"),
+        keras.layers.Rescaling(PIXEL_SCALE, name="scale_pixels"),
+    ]
     for index, spec in enumerate(layers):
         built.append(LAYER_BUILDERS[type(spec)](spec, seed * 1000 + index))
     return keras.Sequential(built, name=name)

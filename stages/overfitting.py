@@ -21,11 +21,13 @@ from stages.errors import DataError
 
 HISTORY_COLUMNS = ("epoch", "accuracy", "loss", "val_accuracy", "val_loss")
 
-RULE = ("the loss signature holds when the last epoch's validation loss is more than "
-        "{rise:.0%} above its lowest value while training loss fell since that epoch; "
-        "the gap holds when last-epoch training accuracy exceeds test accuracy by more than "
-        "{gap:.2f} percentage points. Both: overfits; signature only: starts to overfit; "
-        "gap only: slightly overfitted; neither: no sign of overfitting.")
+RULE = (
+    "the loss signature holds when the last epoch's validation loss is more than "
+    "{rise:.0%} above its lowest value while training loss fell since that epoch; "
+    "the gap holds when last-epoch training accuracy exceeds test accuracy by more than "
+    "{gap:.2f} percentage points. Both: overfits; signature only: starts to overfit; "
+    "gap only: slightly overfitted; neither: no sign of overfitting."
+)
 
 
 def parse_history(text: str, source: str) -> list[dict[str, float]]:
@@ -49,16 +51,22 @@ def first_best(values: Sequence[float], highest: bool) -> int:
     return list(values).index(best)
 
 
-def analyse(history: list[dict[str, float]], train_test_gap: float,
-            val_loss_rise_tolerance: float, gap_tolerance: float) -> dict[str, Any]:
+def analyse(
+    history: list[dict[str, float]],
+    train_test_gap: float,
+    val_loss_rise_tolerance: float,
+    gap_tolerance: float,
+) -> dict[str, Any]:
     """The overfitting numbers of one model and its verdict."""
     best_accuracy = first_best([row["val_accuracy"] for row in history], highest=True)
     lowest_loss = first_best([row["val_loss"] for row in history], highest=False)
     last = history[-1]
     val_loss_rise = last["val_loss"] - history[lowest_loss]["val_loss"]
     train_loss_change = last["loss"] - history[lowest_loss]["loss"]
-    signature = (val_loss_rise > val_loss_rise_tolerance * history[lowest_loss]["val_loss"]
-                 and train_loss_change < 0)
+    signature = (
+        val_loss_rise > val_loss_rise_tolerance * history[lowest_loss]["val_loss"]
+        and train_loss_change < 0
+    )
     gap_exceeded = train_test_gap > gap_tolerance
     return {
         "best_val_accuracy_epoch": int(history[best_accuracy]["epoch"]),

@@ -25,8 +25,13 @@ from stages.mnist_idx import MNIST_FILES
 PARAMS_FILE = Path("params.yaml")
 
 
-def bounded(low: float | None = None, high: float | None = None, *, low_open: bool = False,
-            high_open: bool = False) -> dict[str, Any]:
+def bounded(
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> dict[str, Any]:
     """Field metadata declaring the allowed range of a number."""
     return {"range": (low, high, low_open, high_open)}
 
@@ -141,8 +146,9 @@ def convert(key: str, value: Any, hint: Any) -> Any:
         return parse_layers(key, value)
     if origin is Literal:
         if value not in args:
-            raise ParamsError(f"{key} = {value!r} is not allowed; expected one of "
-                              f"{', '.join(map(str, args))}")
+            raise ParamsError(
+                f"{key} = {value!r} is not allowed; expected one of {', '.join(map(str, args))}"
+            )
         return value
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return build_dataclass(key, value, hint)
@@ -182,8 +188,9 @@ def build_dataclass(key: str, mapping: Any, cls: type) -> Any:
     prefix = f"{key}." if key else ""
     unknown = sorted(set(mapping) - set(fields))
     if unknown:
-        raise ParamsError(f"unknown key {prefix}{unknown[0]}; allowed keys here: "
-                          f"{', '.join(fields)}")
+        raise ParamsError(
+            f"unknown key {prefix}{unknown[0]}; allowed keys here: {', '.join(fields)}"
+        )
     values = {}
     for name, spec in fields.items():
         if name not in mapping:
@@ -199,33 +206,45 @@ def _check_crossval_models(params: Params) -> None:
     names = params.crossval.models
     unknown = [name for name in names if name not in params.models]
     if unknown:
-        raise ParamsError(f"crossval.models lists unknown model {unknown[0]!r}; expected one "
-                          f"of {', '.join(params.models)}")
+        raise ParamsError(
+            f"crossval.models lists unknown model {unknown[0]!r}; expected one "
+            f"of {', '.join(params.models)}"
+        )
     if not names or len(set(names)) != len(names):
-        raise ParamsError(f"crossval.models = {list(names)} must list at least one model, "
-                          "each once")
+        raise ParamsError(
+            f"crossval.models = {list(names)} must list at least one model, each once"
+        )
 
 
 def parse_params(raw: Any) -> Params:
     """Validate a parsed params mapping as a whole: types, ranges and architectures."""
     params: Params = build_dataclass("", raw, Params)
     if sorted(params.download.sha256) != sorted(MNIST_FILES):
-        raise ParamsError(f"download.sha256 must list exactly {', '.join(MNIST_FILES)}; "
-                          f"got {', '.join(params.download.sha256)}")
-    bad_digest = [name for name, digest in params.download.sha256.items()
-                  if len(digest) != 64 or set(digest) - set("0123456789abcdef")]
+        raise ParamsError(
+            f"download.sha256 must list exactly {', '.join(MNIST_FILES)}; "
+            f"got {', '.join(params.download.sha256)}"
+        )
+    bad_digest = [
+        name
+        for name, digest in params.download.sha256.items()
+        if len(digest) != 64 or set(digest) - set("0123456789abcdef")
+    ]
     if bad_digest:
         raise ParamsError(f"download.sha256.{bad_digest[0]} must be 64 lowercase hex digits")
     if len(params.image_shape) != 3 or min(params.image_shape) < 1:
-        raise ParamsError(f"image_shape = {list(params.image_shape)} must be [height, width, "
-                          "channels], each at least 1")
+        raise ParamsError(
+            f"image_shape = {list(params.image_shape)} must be [height, width, "
+            "channels], each at least 1"
+        )
     _check_crossval_models(params)
     for name, model in params.models.items():
         key = f"models.{name}.layers"
         output = check_architecture(key, model.layers, params.image_shape)
         if output != (params.num_classes,):
-            raise ParamsError(f"{key} ends in shape {output}; the last layer must be a dense "
-                              f"layer of num_classes = {params.num_classes} units")
+            raise ParamsError(
+                f"{key} ends in shape {output}; the last layer must be a dense "
+                f"layer of num_classes = {params.num_classes} units"
+            )
     return params
 
 

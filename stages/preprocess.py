@@ -20,8 +20,9 @@ PREPARED_DIR = Path("data/prepared")
 PARTS = ("train", "val", "test")
 
 
-def prepare(images: np.ndarray, labels: np.ndarray, image_shape: tuple[int, ...],
-            num_classes: int) -> dict[str, np.ndarray]:
+def prepare(
+    images: np.ndarray, labels: np.ndarray, image_shape: tuple[int, ...], num_classes: int
+) -> dict[str, np.ndarray]:
     """(N, H, W) uint8 images and int labels to model-shaped images and one-hot labels."""
     if images.dtype != np.uint8:
         raise DataError(f"images must be uint8 pixels, got {images.dtype}")
@@ -36,12 +37,15 @@ def main() -> None:
     params = load_params()
     with artifacts.atomic_directory(PREPARED_DIR) as staging:
         for part in PARTS:
-            source = artifacts.read_npz(SPLIT_DIR / f"{part}.npz",
-                                        ("images", "labels", "source_index"))
-            prepared = prepare(source["images"], source["labels"], params.image_shape,
-                               params.num_classes)
-            artifacts.write_npz(staging / f"{part}.npz", **prepared,
-                                source_index=source["source_index"])
+            source = artifacts.read_npz(
+                SPLIT_DIR / f"{part}.npz", ("images", "labels", "source_index")
+            )
+            prepared = prepare(
+                source["images"], source["labels"], params.image_shape, params.num_classes
+            )
+            artifacts.write_npz(
+                staging / f"{part}.npz", **prepared, source_index=source["source_index"]
+            )
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ class ResumePoint:
 
 def fingerprint(**parts: Any) -> str:
     """A digest of everything that decides the training run (params, input hashes, versions)."""
+
     def default(value: Any) -> Any:
         return asdict(value) if hasattr(value, "__dataclass_fields__") else str(value)
 
@@ -38,16 +39,21 @@ def fingerprint(**parts: Any) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def save(directory: Path, digest: str, model: keras.Model,
-         history: list[dict[str, float]]) -> None:
+def save(directory: Path, digest: str, model: keras.Model, history: list[dict[str, float]]) -> None:
     """Record a finished epoch; older checkpoints are removed only after the new state is in."""
     directory.mkdir(parents=True, exist_ok=True)
     checkpoint = directory / f"epoch-{len(history)}.keras"
     with artifacts.atomic_path(checkpoint) as temporary:
         model.save(temporary)
-    artifacts.write_json(directory / STATE_FILE, {
-        "fingerprint": digest, "checkpoint": checkpoint.name, "history": history,
-        "non_trainable": non_trainable_state(model)})
+    artifacts.write_json(
+        directory / STATE_FILE,
+        {
+            "fingerprint": digest,
+            "checkpoint": checkpoint.name,
+            "history": history,
+            "non_trainable": non_trainable_state(model),
+        },
+    )
     for stale in directory.glob("epoch-*.keras"):
         if stale.name != checkpoint.name:
             stale.unlink(missing_ok=True)
@@ -58,8 +64,10 @@ def non_trainable_state(model: keras.Model) -> dict[str, list[Any]]:
 
     Without them a resumed run would draw the same dropout masks as epoch 1 again.
     """
-    return {variable.path: np.asarray(variable.value).tolist()
-            for variable in model.non_trainable_variables}
+    return {
+        variable.path: np.asarray(variable.value).tolist()
+        for variable in model.non_trainable_variables
+    }
 
 
 def restore_non_trainable(model: keras.Model, saved: dict[str, list[Any]]) -> None:

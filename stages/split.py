@@ -30,26 +30,35 @@ def read_pair(raw_dir: Path, images_name: str, labels_name: str) -> tuple[np.nda
         parts.append(parse_idx(path.read_bytes(), str(path)))
     images, labels = parts
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-        raise DataError(f"{raw_dir}: {images_name} {images.shape} and {labels_name} "
-                        f"{labels.shape} do not pair up")
+        raise DataError(
+            f"{raw_dir}: {images_name} {images.shape} and {labels_name} "
+            f"{labels.shape} do not pair up"
+        )
     if labels.size and labels.max() > 9:
         raise DataError(f"{raw_dir / labels_name}: label {labels.max()} outside 0-9")
     return images, labels
 
 
-def split_indices(labels: np.ndarray, settings: SplitParams, seed: int,
-                  num_classes: int) -> tuple[np.ndarray, np.ndarray]:
+def split_indices(
+    labels: np.ndarray, settings: SplitParams, seed: int, num_classes: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Row indices of the training and validation parts of the (limited) training set."""
     count = len(labels) if settings.limit is None else min(settings.limit, len(labels))
     indices = np.arange(count)
     val_count = int(np.ceil(count * settings.val_fraction))
     if settings.stratify and (val_count < num_classes or count - val_count < num_classes):
-        raise DataError(f"split.limit = {settings.limit} with val_fraction = "
-                        f"{settings.val_fraction} leaves fewer images than classes in a part; "
-                        "raise split.limit")
+        raise DataError(
+            f"split.limit = {settings.limit} with val_fraction = "
+            f"{settings.val_fraction} leaves fewer images than classes in a part; "
+            "raise split.limit"
+        )
     train_rows, val_rows = train_test_split(
-        indices, test_size=settings.val_fraction, random_state=seed, shuffle=True,
-        stratify=labels[:count] if settings.stratify else None)
+        indices,
+        test_size=settings.val_fraction,
+        random_state=seed,
+        shuffle=True,
+        stratify=labels[:count] if settings.stratify else None,
+    )
     return np.sort(train_rows), np.sort(val_rows)
 
 
@@ -57,8 +66,9 @@ def main() -> None:
     params = load_params()
     train_images, train_labels = read_pair(RAW_DIR, TRAIN_IMAGES, TRAIN_LABELS)
     test_images, test_labels = read_pair(RAW_DIR, TEST_IMAGES, TEST_LABELS)
-    train_rows, val_rows = split_indices(train_labels, params.split, params.seed,
-                                         params.num_classes)
+    train_rows, val_rows = split_indices(
+        train_labels, params.split, params.seed, params.num_classes
+    )
     parts = {
         "train": (train_images[train_rows], train_labels[train_rows], train_rows),
         "val": (train_images[val_rows], train_labels[val_rows], val_rows),
@@ -66,8 +76,9 @@ def main() -> None:
     }
     with artifacts.atomic_directory(SPLIT_DIR) as staging:
         for part, (images, labels, rows) in parts.items():
-            artifacts.write_npz(staging / f"{part}.npz", images=images, labels=labels,
-                                source_index=rows)
+            artifacts.write_npz(
+                staging / f"{part}.npz", images=images, labels=labels, source_index=rows
+            )
 
 
 if __name__ == "__main__":

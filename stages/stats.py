@@ -27,10 +27,16 @@ def clopper_pearson(successes: int, trials: int, confidence: float) -> tuple[flo
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     tail = (1 - confidence) / 2
-    low = 0.0 if successes == 0 else float(
-        scipy_stats.beta.ppf(tail, successes, trials - successes + 1))
-    high = 1.0 if successes == trials else float(
-        scipy_stats.beta.ppf(1 - tail, successes + 1, trials - successes))
+    low = (
+        0.0
+        if successes == 0
+        else float(scipy_stats.beta.ppf(tail, successes, trials - successes + 1))
+    )
+    high = (
+        1.0
+        if successes == trials
+        else float(scipy_stats.beta.ppf(1 - tail, successes + 1, trials - successes))
+    )
     return low, high
 
 
@@ -59,9 +65,13 @@ class PairedComparison:
     p_value: float
 
     def as_metrics(self) -> dict[str, float | int]:
-        return {"both_correct": self.both_correct, "b": self.only_first_correct,
-                "c": self.only_second_correct, "both_wrong": self.both_wrong,
-                "p_value": self.p_value}
+        return {
+            "both_correct": self.both_correct,
+            "b": self.only_first_correct,
+            "c": self.only_second_correct,
+            "both_wrong": self.both_wrong,
+            "p_value": self.p_value,
+        }
 
 
 def compare_paired(first_correct: np.ndarray, second_correct: np.ndarray) -> PairedComparison:
@@ -73,9 +83,12 @@ def compare_paired(first_correct: np.ndarray, second_correct: np.ndarray) -> Pai
     only_first = int(np.sum(first & ~second))
     only_second = int(np.sum(~first & second))
     return PairedComparison(
-        both_correct=int(np.sum(first & second)), only_first_correct=only_first,
-        only_second_correct=only_second, both_wrong=int(np.sum(~first & ~second)),
-        p_value=mcnemar_exact(only_first, only_second))
+        both_correct=int(np.sum(first & second)),
+        only_first_correct=only_first,
+        only_second_correct=only_second,
+        both_wrong=int(np.sum(~first & ~second)),
+        p_value=mcnemar_exact(only_first, only_second),
+    )
 
 
 def pair_key(first: str, second: str) -> str:
@@ -87,14 +100,22 @@ def model_pairs(names: Sequence[str]) -> list[tuple[str, str]]:
     return list(itertools.combinations(names, 2))
 
 
-def per_class_scores(labels: np.ndarray, predictions: np.ndarray,
-                     num_classes: int) -> dict[str, dict[str, float | int]]:
+def per_class_scores(
+    labels: np.ndarray, predictions: np.ndarray, num_classes: int
+) -> dict[str, dict[str, float | int]]:
     """Precision, recall, F1 and support of every class; a class never predicted scores 0."""
     precision, recall, f1, support = precision_recall_fscore_support(
-        labels, predictions, labels=np.arange(num_classes), zero_division=0)
-    return {str(digit): {"precision": float(precision[digit]), "recall": float(recall[digit]),
-                         "f1": float(f1[digit]), "support": int(support[digit])}
-            for digit in range(num_classes)}
+        labels, predictions, labels=np.arange(num_classes), zero_division=0
+    )
+    return {
+        str(digit): {
+            "precision": float(precision[digit]),
+            "recall": float(recall[digit]),
+            "f1": float(f1[digit]),
+            "support": int(support[digit]),
+        }
+        for digit in range(num_classes)
+    }
 
 
 def confusion_counts(labels: np.ndarray, predictions: np.ndarray, num_classes: int) -> np.ndarray:
@@ -117,8 +138,7 @@ def paired_t_test(first: Sequence[float], second: Sequence[float]) -> dict[str, 
     mean_difference = float(np.mean(differences))
     # Equal up to float rounding (0.9 - 0.8 != 0.8 - 0.7 in binary): the t statistic is undefined.
     if np.ptp(differences) <= 1e-12:
-        return {"mean_difference": mean_difference,
-                "p_value": 1.0 if mean_difference == 0 else 0.0}
+        return {"mean_difference": mean_difference, "p_value": 1.0 if mean_difference == 0 else 0.0}
     result = scipy_stats.ttest_rel(first_values, second_values)
     statistic, p_value = float(result.statistic), float(result.pvalue)
     if not (math.isfinite(statistic) and math.isfinite(p_value)):
@@ -131,5 +151,9 @@ def spread(values: Sequence[float]) -> dict[str, float]:
     array = np.asarray(values, dtype=float)
     if array.size < 2:
         raise ValueError("the spread needs at least 2 values")
-    return {"mean": float(np.mean(array)), "std": float(np.std(array, ddof=1)),
-            "min": float(np.min(array)), "max": float(np.max(array))}
+    return {
+        "mean": float(np.mean(array)),
+        "std": float(np.std(array, ddof=1)),
+        "min": float(np.min(array)),
+        "max": float(np.max(array)),
+    }

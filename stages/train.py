@@ -47,48 +47,73 @@ def epoch_order(count: int, seed: int, epoch: int) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(count)
 
 
-def should_stop(history: list[dict[str, float]],
-                early_stopping: EarlyStoppingParams | None) -> bool:
+def should_stop(
+    history: list[dict[str, float]], early_stopping: EarlyStoppingParams | None
+) -> bool:
     """Keras' EarlyStopping rule: stop once `patience` epochs pass without a strict improvement."""
     if early_stopping is None or not history:
         return False
     values = [row[early_stopping.monitor] for row in history]
-    best = int(np.argmax(values) if early_stopping.monitor.endswith("accuracy")
-               else np.argmin(values))
+    best = int(
+        np.argmax(values) if early_stopping.monitor.endswith("accuracy") else np.argmin(values)
+    )
     return len(values) - 1 - best >= early_stopping.patience
 
 
 def compile_model(model: keras.Model, settings: TrainParams) -> None:
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=settings.learning_rate),
-                  loss="categorical_crossentropy", metrics=["accuracy"],
-                  steps_per_execution=settings.steps_per_execution)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=settings.learning_rate),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+        steps_per_execution=settings.steps_per_execution,
+    )
 
 
-def fit_epochs(model: keras.Model, train: Split, val: Split, settings: TrainParams,
-               model_params: ModelParams, seed: int, history: list[dict[str, float]],
-               on_epoch_end: EpochCallback, callbacks: list[keras.callbacks.Callback],
-               verbose: int) -> list[dict[str, float]]:
+def fit_epochs(
+    model: keras.Model,
+    train: Split,
+    val: Split,
+    settings: TrainParams,
+    model_params: ModelParams,
+    seed: int,
+    history: list[dict[str, float]],
+    on_epoch_end: EpochCallback,
+    callbacks: list[keras.callbacks.Callback],
+    verbose: int,
+) -> list[dict[str, float]]:
     """Train from epoch len(history) until `epochs` or early stopping; returns the full history.
 
     Raises TrainingDiverged as soon as a loss is NaN or infinite.
     """
     history = list(history)
-    while len(history) < model_params.epochs and not should_stop(history,
-                                                                 model_params.early_stopping):
+    while len(history) < model_params.epochs and not should_stop(
+        history, model_params.early_stopping
+    ):
         epoch = len(history)
         order = epoch_order(len(train.images), seed, epoch)
         result = model.fit(
-            train.images[order], train.one_hot[order], batch_size=settings.batch_size,
-            epochs=epoch + 1, initial_epoch=epoch, shuffle=False,
+            train.images[order],
+            train.one_hot[order],
+            batch_size=settings.batch_size,
+            epochs=epoch + 1,
+            initial_epoch=epoch,
+            shuffle=False,
             validation_data=(val.images, val.one_hot),
-            validation_batch_size=settings.eval_batch_size, verbose=verbose,
-            callbacks=[keras.callbacks.TerminateOnNaN(), *callbacks])
-        row = {"epoch": epoch + 1, **{name: float(values[-1])
-                                      for name, values in result.history.items()}}
+            validation_batch_size=settings.eval_batch_size,
+            verbose=verbose,
+            callbacks=[keras.callbacks.TerminateOnNaN(), *callbacks],
+        )
+        row = {
+            "epoch": epoch + 1,
+            **{name: float(values[-1]) for name, values in result.history.items()},
+        }
         if len(result.history.get("loss", [])) == 0 or not all(
-                math.isfinite(row[name]) for name in ("loss", "val_loss") if name in row):
-            raise TrainingDiverged(f"training diverged at epoch {epoch + 1}: loss is "
-                                   f"{row.get('loss', 'nan')}; lower train.learning_rate")
+            math.isfinite(row[name]) for name in ("loss", "val_loss") if name in row
+        ):
+            raise TrainingDiverged(
+                f"training diverged at epoch {epoch + 1}: loss is "
+                f"{row.get('loss', 'nan')}; lower train.learning_rate or the model's l2"
+            )
         history.append(row)
         on_epoch_end(model, history)
     return history
@@ -100,8 +125,12 @@ def train_metrics(history: list[dict[str, float]], num_params: int) -> dict[str,
     best = int(np.argmax([row["val_accuracy"] for row in history]))
     return {
         "train": {"accuracy": last["accuracy"], "loss": last["loss"]},
-        "val": {"accuracy": last["val_accuracy"], "loss": last["val_loss"],
-                "best_accuracy": history[best]["val_accuracy"], "best_epoch": best + 1},
+        "val": {
+            "accuracy": last["val_accuracy"],
+            "loss": last["val_loss"],
+            "best_accuracy": history[best]["val_accuracy"],
+            "best_epoch": best + 1,
+        },
         "epochs_run": len(history),
         "num_params": num_params,
     }
@@ -110,8 +139,12 @@ def train_metrics(history: list[dict[str, float]], num_params: int) -> dict[str,
 def history_csv(history: list[dict[str, float]]) -> str:
     lines = [",".join(HISTORY_COLUMNS)]
     for row in history:
-        lines.append(",".join(str(int(row["epoch"])) if name == "epoch" else repr(row[name])
-                              for name in HISTORY_COLUMNS))
+        lines.append(
+            ",".join(
+                str(int(row["epoch"])) if name == "epoch" else repr(row[name])
+                for name in HISTORY_COLUMNS
+            )
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -120,13 +153,15 @@ def load_split(part: str) -> Split:
     return Split(images=arrays["images"], one_hot=arrays["one_hot"])
 
 
-def prepare_model(name: str, params: Params, digest: str,
-                  resume_dir: Path) -> tuple[keras.Model, list[dict[str, float]]]:
+def prepare_model(
+    name: str, params: Params, digest: str, resume_dir: Path
+) -> tuple[keras.Model, list[dict[str, float]]]:
     """A resumed model and its history, or a freshly built and compiled one."""
     point = resume.load(resume_dir, digest)
     if point is not None:
-        print(f"{name}: resuming after epoch {len(point.history)} from {resume_dir}",
-              file=sys.stderr)
+        print(
+            f"{name}: resuming after epoch {len(point.history)} from {resume_dir}", file=sys.stderr
+        )
         return point.model, point.history
     model = build_model(name, params.model(name).layers, params.image_shape, params.seed)
     compile_model(model, params.train)
@@ -159,9 +194,14 @@ def main(name: str) -> None:
     set_up_runtime(params)
     train, val = load_split("train"), load_split("val")
     digest = resume.fingerprint(
-        model=name, seed=params.seed, train=params.train, model_params=model_params,
+        model=name,
+        seed=params.seed,
+        train=params.train,
+        model_params=model_params,
         data=[artifacts.sha256_file(PREPARED_DIR / f"{part}.npz") for part in ("train", "val")],
-        keras=keras.__version__, backend=keras.backend.backend())
+        keras=keras.__version__,
+        backend=keras.backend.backend(),
+    )
     resume_dir = Path(params.train.resume_dir) / name
     with training_scope(params.train.data_parallel, params.train.batch_size):
         model, history = prepare_model(name, params, digest, resume_dir)
@@ -170,9 +210,16 @@ def main(name: str) -> None:
     resume.clear(resume_dir)
 
 
-def train_resumably(name: str, model: keras.Model, history: list[dict[str, float]],
-                    params: Params, train: Split, val: Split, digest: str,
-                    resume_dir: Path) -> list[dict[str, float]]:
+def train_resumably(
+    name: str,
+    model: keras.Model,
+    history: list[dict[str, float]],
+    params: Params,
+    train: Split,
+    val: Split,
+    digest: str,
+    resume_dir: Path,
+) -> list[dict[str, float]]:
     """fit_epochs with a resume point and a progress line after every finished epoch."""
     model_params = params.model(name)
     started = time.perf_counter()
@@ -180,14 +227,27 @@ def train_resumably(name: str, model: keras.Model, history: list[dict[str, float
     def save_epoch(model: keras.Model, history: list[dict[str, float]]) -> None:
         resume.save(resume_dir, digest, model, history)
         row = history[-1]
-        print(f"{name} epoch {int(row['epoch'])}/{model_params.epochs}: accuracy "
-              f"{row['accuracy']:.4f} val_accuracy {row['val_accuracy']:.4f} "
-              f"({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+        print(
+            f"{name} epoch {int(row['epoch'])}/{model_params.epochs}: accuracy "
+            f"{row['accuracy']:.4f} val_accuracy {row['val_accuracy']:.4f} "
+            f"({time.perf_counter() - started:.0f} s)",
+            file=sys.stderr,
+        )
 
     resume_dir.mkdir(parents=True, exist_ok=True)
     live_log = keras.callbacks.CSVLogger(str(resume_dir / "log.csv"), append=True)
-    return fit_epochs(model, train, val, params.train, model_params, params.seed, history,
-                      save_epoch, [live_log], verbose=1 if sys.stdout.isatty() else 0)
+    return fit_epochs(
+        model,
+        train,
+        val,
+        params.train,
+        model_params,
+        params.seed,
+        history,
+        save_epoch,
+        [live_log],
+        verbose=1 if sys.stdout.isatty() else 0,
+    )
 
 
 def cli() -> None:
@@ -203,4 +263,3 @@ def cli() -> None:
 
 if __name__ == "__main__":
     cli()
-

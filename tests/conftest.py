@@ -23,8 +23,9 @@ def load_repo_params() -> dict[str, Any]:
     return yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
 
 
-def shrink_params(params: dict[str, Any], mirror: Path, checksums: dict[str, str] | None,
-                  epochs: int = 1) -> dict[str, Any]:
+def shrink_params(
+    params: dict[str, Any], mirror: Path, checksums: dict[str, str] | None, epochs: int = 1
+) -> dict[str, Any]:
     """The repository's params, pointed at `mirror` and cut to a few seconds of training."""
     params["download"]["mirrors"] = [str(mirror)]
     if checksums is not None:
@@ -55,8 +56,9 @@ def write_params(directory: Path, params: dict[str, Any]) -> None:
 
 
 @pytest.fixture
-def stage_workspace(tmp_path: Path, small_params: dict[str, Any],
-                    monkeypatch: pytest.MonkeyPatch) -> Path:
+def stage_workspace(
+    tmp_path: Path, small_params: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """A working directory with the small params.yaml, for calling stage main()s directly."""
     workspace = tmp_path / "workspace"
     workspace.mkdir()
@@ -65,24 +67,31 @@ def stage_workspace(tmp_path: Path, small_params: dict[str, Any],
     return workspace
 
 
-def run(command: list[str], cwd: Path, check: bool = True,
-        **kwargs: Any) -> subprocess.CompletedProcess[str]:
+def run(
+    command: list[str], cwd: Path, check: bool = True, **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
     """Run a command with this interpreter's environment first on PATH; fail with its output."""
-    env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
-           "PYTHONPATH": str(cwd), "DVC_NO_ANALYTICS": "1"}
-    result = subprocess.run(command, cwd=cwd, env=env, text=True, capture_output=True,
-                            **kwargs)
+    env = {
+        **os.environ,
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": str(cwd),
+        "DVC_NO_ANALYTICS": "1",
+    }
+    result = subprocess.run(command, cwd=cwd, env=env, text=True, capture_output=True, **kwargs)
     if check and result.returncode != 0:
-        raise AssertionError(f"{' '.join(command)} exited {result.returncode}\n"
-                             f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}")
+        raise AssertionError(
+            f"{' '.join(command)} exited {result.returncode}\n"
+            f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+        )
     return result
 
 
 def make_pipeline_repo(destination: Path, params: dict[str, Any]) -> Path:
     """A real git + DVC repository holding this project's code and the given params."""
     destination.mkdir(parents=True)
-    shutil.copytree(REPO_ROOT / "stages", destination / "stages",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        REPO_ROOT / "stages", destination / "stages", ignore=shutil.ignore_patterns("__pycache__")
+    )
     for name in ("dvc.yaml", ".gitignore"):
         shutil.copy2(REPO_ROOT / name, destination / name)
     (destination / "data").mkdir()

@@ -23,19 +23,24 @@ def synthetic_digits(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     for index, label in enumerate(labels):
         row, col = divmod(int(label), 5)
         top, left = 3 + row * 12, 1 + col * 5
-        images[index, top:top + 7, left:left + 5] = 230
+        images[index, top : top + 7, left : left + 5] = 230
     return images, labels
 
 
-def write_idx_set(directory: Path, num_train: int = 400, num_test: int = 100,
-                  seed: int = 0) -> dict[str, str]:
+def write_idx_set(
+    directory: Path, num_train: int = 400, num_test: int = 100, seed: int = 0
+) -> dict[str, str]:
     """Write the four .gz files to `directory`; returns SHA-256 of each decompressed file."""
     directory.mkdir(parents=True, exist_ok=True)
     train_images, train_labels = synthetic_digits(num_train, seed)
     test_images, test_labels = synthetic_digits(num_test, seed + 1)
     checksums = {}
-    for name, array in ((TRAIN_IMAGES, train_images), (TRAIN_LABELS, train_labels),
-                        (TEST_IMAGES, test_images), (TEST_LABELS, test_labels)):
+    for name, array in (
+        (TRAIN_IMAGES, train_images),
+        (TRAIN_LABELS, train_labels),
+        (TEST_IMAGES, test_images),
+        (TEST_LABELS, test_labels),
+    ):
         data = encode_idx(array)
         (directory / f"{name}.gz").write_bytes(gzip.compress(data, mtime=0))
         checksums[name] = hashlib.sha256(data).hexdigest()

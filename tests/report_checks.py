@@ -13,12 +13,14 @@ ROUNDED_POINTS = 5.1e-5  # "+0.56 pp" is 0.0056 rounded to 0.0001
 PAIR_LINE = re.compile(
     r"^- (?:(?P<first>\S+) vs (?P<second>\S+): no significant difference on the test set|"
     r"(?P<winner>\S+) beats (?P<loser>\S+) on the test set): (?P<many>\d+) vs (?P<few>\d+) "
-    r"discordant images, (?:p = (?P<p>[0-9.e+-]+)|p < 1e-300)\.$")
+    r"discordant images, (?:p = (?P<p>[0-9.e+-]+)|p < 1e-300)\.$"
+)
 OVERFITTING_LINE = re.compile(
     r"^- \*\*(?P<name>\S+)\*\*: (?P<verdict>[a-z ]+)\. Train-val gap (?P<train_val>[+-][\d.]+) pp, "
     r"train-test gap (?P<train_test>[+-][\d.]+) pp; best validation accuracy (?P<best>[\d.]+) "
     r"at epoch (?P<best_epoch>\d+) of (?P<epochs>\d+); validation loss lowest "
-    r"(?P<lowest>[\d.]+) at epoch (?P<lowest_epoch>\d+), then (?P<rise>[+-][\d.]+)")
+    r"(?P<lowest>[\d.]+) at epoch (?P<lowest_epoch>\d+), then (?P<rise>[+-][\d.]+)"
+)
 
 
 def percentage_points(text: str) -> float:
@@ -30,7 +32,7 @@ def table_rows(report: str, header_start: str) -> dict[str, list[str]]:
     lines = report.splitlines()
     start = next(index for index, line in enumerate(lines) if line.startswith(header_start))
     rows = {}
-    for line in lines[start + 2:]:
+    for line in lines[start + 2 :]:
         if not line.startswith("|"):
             break
         cells = [cell.strip() for cell in line.split("|")[1:-1]]
@@ -55,9 +57,11 @@ def check_table(report: str, training: dict[str, Any], evaluation: dict[str, Any
         assert high == pytest.approx(test["accuracy_ci"]["high"], abs=ROUNDED_4)
         assert float(loss) == pytest.approx(test["loss"], abs=ROUNDED_4)
         assert percentage_points(train_val) == pytest.approx(
-            evaluation[name]["gap"]["train_val"], abs=ROUNDED_POINTS)
+            evaluation[name]["gap"]["train_val"], abs=ROUNDED_POINTS
+        )
         assert percentage_points(train_test) == pytest.approx(
-            evaluation[name]["gap"]["train_test"], abs=ROUNDED_POINTS)
+            evaluation[name]["gap"]["train_test"], abs=ROUNDED_POINTS
+        )
 
 
 def check_pairs(report: str, evaluation: dict[str, Any]) -> None:
@@ -66,8 +70,11 @@ def check_pairs(report: str, evaluation: dict[str, Any]) -> None:
     assert len(found) == len(evaluation["pairs"])
     for match in found:
         first, second = match["first"] or match["winner"], match["second"] or match["loser"]
-        key = f"{first}_vs_{second}" if f"{first}_vs_{second}" in evaluation["pairs"] \
+        key = (
+            f"{first}_vs_{second}"
+            if f"{first}_vs_{second}" in evaluation["pairs"]
             else f"{second}_vs_{first}"
+        )
         pair = evaluation["pairs"][key]
         counts = (int(match["many"]), int(match["few"]))
         if match["winner"]:
@@ -84,14 +91,17 @@ def check_pairs(report: str, evaluation: dict[str, Any]) -> None:
 def check_overfitting(report: str, training: dict[str, Any], evaluation: dict[str, Any]) -> None:
     found = [match for match in map(OVERFITTING_LINE.match, report.splitlines()) if match]
     assert sorted(match["name"] for match in found) == sorted(
-        name for name in evaluation if name != "pairs")
+        name for name in evaluation if name != "pairs"
+    )
     for match in found:
         result, analysis = evaluation[match["name"]], evaluation[match["name"]]["overfitting"]
         assert match["verdict"] == analysis["verdict"]
         assert percentage_points(match["train_val"]) == pytest.approx(
-            result["gap"]["train_val"], abs=ROUNDED_POINTS)
+            result["gap"]["train_val"], abs=ROUNDED_POINTS
+        )
         assert percentage_points(match["train_test"]) == pytest.approx(
-            result["gap"]["train_test"], abs=ROUNDED_POINTS)
+            result["gap"]["train_test"], abs=ROUNDED_POINTS
+        )
         assert float(match["best"]) == pytest.approx(analysis["best_val_accuracy"], abs=ROUNDED_4)
         assert int(match["best_epoch"]) == analysis["best_val_accuracy_epoch"]
         assert int(match["epochs"]) == training[match["name"]]["epochs_run"]
@@ -105,11 +115,13 @@ def check_per_class(report: str, evaluation: dict[str, Any]) -> None:
     for name, cells in rows.items():
         scores = evaluation[name]["per_class"]
         assert [float(cell) for cell in cells] == pytest.approx(
-            [scores[str(digit)]["f1"] for digit in range(len(cells))], abs=5.1e-4)
+            [scores[str(digit)]["f1"] for digit in range(len(cells))], abs=5.1e-4
+        )
 
 
-def check_report_matches_metrics(report: str, training: dict[str, Any],
-                                 evaluation: dict[str, Any]) -> None:
+def check_report_matches_metrics(
+    report: str, training: dict[str, Any], evaluation: dict[str, Any]
+) -> None:
     check_table(report, training, evaluation)
     check_per_class(report, evaluation)
     check_pairs(report, evaluation)

@@ -29,18 +29,30 @@ def wait_until_a_stage_runs(repo: Path, first: subprocess.Popen[str]) -> None:
 
 
 def test_second_repro_is_refused_and_the_first_finishes_intact(pipeline_repo):
-    environment = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
-                   "PYTHONPATH": str(pipeline_repo), "DVC_NO_ANALYTICS": "1"}
-    first = subprocess.Popen(["dvc", "repro"], cwd=pipeline_repo, env=environment, text=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    environment = {
+        **os.environ,
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": str(pipeline_repo),
+        "DVC_NO_ANALYTICS": "1",
+    }
+    first = subprocess.Popen(
+        ["dvc", "repro"],
+        cwd=pipeline_repo,
+        env=environment,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     wait_until_a_stage_runs(pipeline_repo, first)
 
     second = run(["dvc", "repro"], pipeline_repo, check=False)
     first_output, _ = first.communicate(timeout=600)
 
     assert second.returncode != 0
-    assert ("is busy, it is being blocked by:" in second.stderr
-            or "Unable to acquire lock" in second.stderr), second.stderr
+    assert (
+        "is busy, it is being blocked by:" in second.stderr
+        or "Unable to acquire lock" in second.stderr
+    ), second.stderr
     assert first.returncode == 0, first_output
     status = run(["dvc", "status"], pipeline_repo)
     assert "Data and pipelines are up to date." in status.stdout

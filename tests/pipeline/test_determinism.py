@@ -18,15 +18,24 @@ DATA_OUTPUTS = ("data/raw", "data/split", "data/prepared")
 
 def results(repo: Path) -> dict[str, bytes]:
     """Every committed result file: metrics, training curves, summaries and the report."""
-    paths = [*repo.glob("metrics/**/*.json"), *repo.glob("metrics/**/*.txt"),
-             *repo.glob("plots/**/*.csv"), *repo.glob("plots/**/*.png"), repo / "report.md"]
+    paths = [
+        *repo.glob("metrics/**/*.json"),
+        *repo.glob("metrics/**/*.txt"),
+        *repo.glob("plots/**/*.csv"),
+        *repo.glob("plots/**/*.png"),
+        repo / "report.md",
+    ]
     return {str(path.relative_to(repo)): path.read_bytes() for path in sorted(paths)}
 
 
 def data_hashes(repo: Path) -> dict[str, str]:
     lock = yaml.safe_load((repo / "dvc.lock").read_text())
-    return {out["path"]: out["md5"] for stage in lock["stages"].values()
-            for out in stage.get("outs", []) if out["path"] in DATA_OUTPUTS}
+    return {
+        out["path"]: out["md5"]
+        for stage in lock["stages"].values()
+        for out in stage.get("outs", [])
+        if out["path"] in DATA_OUTPUTS
+    }
 
 
 def forced_repro(repo: Path) -> int:

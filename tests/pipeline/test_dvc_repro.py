@@ -18,8 +18,11 @@ def test_repro_on_synthetic_data_writes_every_output_and_then_does_nothing(repro
         assert set(metrics) >= {"train", "val", "epochs_run", "num_params"}
         assert set(metrics["train"]) >= {"accuracy", "loss"}
         assert (reproduced_repo / f"data/models/{name}.keras").is_file()
-        assert (reproduced_repo / f"plots/history/{name}.csv").read_text().startswith(
-            "epoch,accuracy,loss,val_accuracy,val_loss\n")
+        assert (
+            (reproduced_repo / f"plots/history/{name}.csv")
+            .read_text()
+            .startswith("epoch,accuracy,loss,val_accuracy,val_loss\n")
+        )
     evaluation = json.loads((reproduced_repo / "metrics/evaluate.json").read_text())
     assert set(evaluation) == {*MODELS, "pairs"}
     assert {"accuracy", "loss"} <= set(evaluation["B"]["test"])
@@ -37,8 +40,9 @@ def test_changing_a_training_param_of_b_reruns_only_what_depends_on_b(reproduced
     params["models"]["B"]["layers"][-2]["units"] = 32
     (reproduced_repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     rerun = run(["dvc", "repro"], reproduced_repo)
-    ran = sorted(line.split("'")[1] for line in rerun.stdout.splitlines()
-                 if line.startswith("Running stage"))
+    ran = sorted(
+        line.split("'")[1] for line in rerun.stdout.splitlines() if line.startswith("Running stage")
+    )
     # curves redraws the PNGs from B's new history; crossval reads models.B too (it
     # cross-validates A and B) and, when off, only notes that.
     assert ran == ["crossval", "curves", "evaluate", "train_B"]
@@ -54,10 +58,15 @@ def test_metrics_diff_between_branches_shows_the_changed_metrics(reproduced_repo
     run(["git", "commit", "-qm", "narrower dense layer in B"], reproduced_repo)
     diff = json.loads(run(["dvc", "metrics", "diff", "main", "--json"], reproduced_repo).stdout)
     assert diff["metrics/train/B.json"]["num_params"] == {
-        "old": 68282, "new": 68282 - 48 * 800 - 48 - 48 * 10, "diff": -(48 * 800 + 48 + 48 * 10)}
+        "old": 68282,
+        "new": 68282 - 48 * 800 - 48 - 48 * 10,
+        "diff": -(48 * 800 + 48 + 48 * 10),
+    }
     assert "B.test.loss" in diff["metrics/evaluate.json"]
     assert "metrics/train/A.json" not in diff or "num_params" not in diff["metrics/train/A.json"]
-    params_diff = json.loads(run(["dvc", "params", "diff", "main", "--json"], reproduced_repo).stdout)
+    params_diff = json.loads(
+        run(["dvc", "params", "diff", "main", "--json"], reproduced_repo).stdout
+    )
     assert params_diff["params.yaml"]
 
 

@@ -14,8 +14,9 @@ MODELS = ("A", "B", "B_adj", "B_adj2", "B_gap")
 
 
 def ran_stages(output: str) -> list[str]:
-    return sorted(line.split("'")[1] for line in output.splitlines()
-                  if line.startswith("Running stage"))
+    return sorted(
+        line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage")
+    )
 
 
 def check_plots_show(repo) -> None:
@@ -24,7 +25,9 @@ def check_plots_show(repo) -> None:
         curves = shown[f"Training vs validation accuracy, {name}"][0]
         assert curves["type"] == "vega"
         assert {row["field"] for row in curves["content"]["data"]["values"]} == {
-            "accuracy", "val_accuracy"}
+            "accuracy",
+            "val_accuracy",
+        }
         confusion = shown[f"Test confusion matrix, {name}"][0]
         rows = confusion["content"]["data"]["values"]
         assert len(rows) == 100 and {"actual", "predicted"} <= set(rows[0])
@@ -32,8 +35,10 @@ def check_plots_show(repo) -> None:
         image = shown[f"plots/misclassified/{name}.png"][0]
         assert image["type"] == "image"
         # DVC copies the PNG it will show into dvc_plots/ and names it in the JSON.
-        assert Path(image["url"]).read_bytes() == (
-            repo / f"plots/misclassified/{name}.png").read_bytes()
+        assert (
+            Path(image["url"]).read_bytes()
+            == (repo / f"plots/misclassified/{name}.png").read_bytes()
+        )
     overlay = shown["Validation accuracy of every model"][0]["content"]["data"]["values"]
     assert {row["filename"] for row in overlay} == {f"{name}.csv" for name in MODELS}
 
@@ -45,15 +50,29 @@ def test_plots_metrics_report_and_crossval_through_dvc(reproduced_repo):
     evaluation = next(iter(shown.values()))["data"]["metrics/evaluate.json"]["data"]
     assert {"low", "high"} <= set(evaluation["B"]["test"]["accuracy_ci"])
     assert set(evaluation["pairs"]["B_vs_B_adj"]) >= {"b", "c", "p_value"}
-    training = {name: json.loads((reproduced_repo / f"metrics/train/{name}.json").read_text())
-                for name in MODELS}
+    training = {
+        name: json.loads((reproduced_repo / f"metrics/train/{name}.json").read_text())
+        for name in MODELS
+    }
     report = (reproduced_repo / "report.md").read_text()
     check_report_matches_metrics(report, training, evaluation)
     assert "Not run (crossval.enabled is false)" in report
     assert json.loads((reproduced_repo / "metrics/crossval.json").read_text())["enabled"] is False
 
-    crossval = run(["dvc", "exp", "run", "-S", "crossval.enabled=true", "-S", "crossval.folds=2",
-                    "-S", "crossval.epochs=1"], reproduced_repo)
+    crossval = run(
+        [
+            "dvc",
+            "exp",
+            "run",
+            "-S",
+            "crossval.enabled=true",
+            "-S",
+            "crossval.folds=2",
+            "-S",
+            "crossval.epochs=1",
+        ],
+        reproduced_repo,
+    )
     assert ran_stages(crossval.stdout) == ["crossval", "evaluate"]
     summary = json.loads((reproduced_repo / "metrics/crossval.json").read_text())
     assert set(summary["models"]) == {"A", "B"} and summary["folds"] == 2

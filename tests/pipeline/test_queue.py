@@ -22,8 +22,7 @@ def experiments(show: list[dict[str, Any]]) -> list[dict[str, Any]]:
     found = []
     for baseline in show:
         for experiment in baseline.get("experiments") or []:
-            found.extend(revision for revision in experiment["revs"]
-                         if revision.get("data"))
+            found.extend(revision for revision in experiment["revs"] if revision.get("data"))
     return found
 
 
@@ -38,15 +37,18 @@ def wait_for_queue(repo: Path) -> None:
     raise AssertionError(f"queue still busy after {QUEUE_TIMEOUT_SECONDS} s:\n{status}")
 
 
-def test_two_queued_experiments_run_with_their_own_params_and_metrics(pipeline_repo: Path,
-                                                                      ) -> None:
+def test_two_queued_experiments_run_with_their_own_params_and_metrics(
+    pipeline_repo: Path,
+) -> None:
     # The shared stages run once here; the queued experiments then retrain only train_B.
     run(["dvc", "repro", "train_B"], pipeline_repo)
     run(["git", "add", "-A"], pipeline_repo)
     run(["git", "commit", "-qm", "baseline B"], pipeline_repo)
     for rate in LEARNING_RATES:
-        run(["dvc", "exp", "run", "--queue", "-S", f"train.learning_rate={rate}", "train_B"],
-            pipeline_repo)
+        run(
+            ["dvc", "exp", "run", "--queue", "-S", f"train.learning_rate={rate}", "train_B"],
+            pipeline_repo,
+        )
     assert run(["dvc", "queue", "status"], pipeline_repo).stdout.count("Queued") == 2
 
     run(["dvc", "queue", "start", "--jobs", "1"], pipeline_repo)

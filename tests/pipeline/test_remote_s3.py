@@ -38,18 +38,20 @@ def s3_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 def stored_objects(endpoint: str) -> int:
     listing = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").list_objects_v2(
-        Bucket=BUCKET)
+        Bucket=BUCKET
+    )
     return int(listing.get("KeyCount", 0))
 
 
 def ran_stages(output: str) -> list[str]:
-    return sorted(line.split("'")[1] for line in output.splitlines()
-                  if line.startswith("Running stage"))
+    return sorted(
+        line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage")
+    )
 
 
-def test_push_then_pull_and_repro_pull_fetch_instead_of_training(pipeline_repo: Path,
-                                                                  s3_endpoint: str,
-                                                                  tmp_path: Path) -> None:
+def test_push_then_pull_and_repro_pull_fetch_instead_of_training(
+    pipeline_repo: Path, s3_endpoint: str, tmp_path: Path
+) -> None:
     run(["dvc", "remote", "add", "-d", "shared", f"s3://{BUCKET}/cache"], pipeline_repo)
     run(["dvc", "remote", "modify", "shared", "endpointurl", s3_endpoint], pipeline_repo)
     run(["dvc", "repro"], pipeline_repo)
@@ -64,7 +66,8 @@ def test_push_then_pull_and_repro_pull_fetch_instead_of_training(pipeline_repo: 
     run(["dvc", "pull"], clone)
     for name in MODELS:
         assert (clone / f"data/models/{name}.keras").read_bytes() == (
-            pipeline_repo / f"data/models/{name}.keras").read_bytes()
+            pipeline_repo / f"data/models/{name}.keras"
+        ).read_bytes()
     assert "up to date" in run(["dvc", "status"], clone).stdout
 
     # A fresh machine: no workspace data and no local cache; repro --pull must fetch, not train.
@@ -74,5 +77,6 @@ def test_push_then_pull_and_repro_pull_fetch_instead_of_training(pipeline_repo: 
     repro = run(["dvc", "repro", "--pull"], clone)
     assert ran_stages(repro.stdout) == []
     assert (clone / "data/models/B_adj2.keras").read_bytes() == (
-        pipeline_repo / "data/models/B_adj2.keras").read_bytes()
+        pipeline_repo / "data/models/B_adj2.keras"
+    ).read_bytes()
     assert "up to date" in run(["dvc", "status"], clone).stdout

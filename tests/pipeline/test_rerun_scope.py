@@ -14,8 +14,9 @@ pytestmark = pytest.mark.slow
 
 
 def ran_stages(output: str) -> list[str]:
-    return sorted(line.split("'")[1] for line in output.splitlines()
-                  if line.startswith("Running stage"))
+    return sorted(
+        line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage")
+    )
 
 
 def test_changing_an_evaluate_param_reruns_only_evaluate(pipeline_repo: Path) -> None:

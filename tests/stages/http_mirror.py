@@ -45,7 +45,7 @@ class MirrorHandler(BaseHTTPRequestHandler):
         body = plan.files[name]
         if behaviour == CORRUPT:
             middle = len(body) // 2
-            body = body[:middle] + bytes([body[middle] ^ 0xFF]) + body[middle + 1:]
+            body = body[:middle] + bytes([body[middle] ^ 0xFF]) + body[middle + 1 :]
         self.send_response(200)
         self.send_header("Content-Type", "application/gzip")
         self.send_header("Content-Length", str(len(body)))

@@ -16,28 +16,41 @@ def stage_environment() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1"}
 
 
-def run_stage(workspace: Path, *arguments: str,
-              timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", *arguments], cwd=workspace,
-                          env=stage_environment(), text=True, capture_output=True,
-                          timeout=timeout)
+def run_stage(
+    workspace: Path, *arguments: str, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *arguments],
+        cwd=workspace,
+        env=stage_environment(),
+        text=True,
+        capture_output=True,
+        timeout=timeout,
+    )
 
 
 def start_stage(workspace: Path, *arguments: str) -> subprocess.Popen[str]:
     """Start a stage with stderr piped line by line, for tests that interrupt it."""
-    return subprocess.Popen([sys.executable, "-m", *arguments], cwd=workspace,
-                            env=stage_environment(), text=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", *arguments],
+        cwd=workspace,
+        env=stage_environment(),
+        text=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 # TensorFlow's C++ start-up log (absl format, printed before Python code runs) cannot be
 # silenced from Python in TF 2.21; it is not the stage's output, so checks of the stage's
 # own stderr skip it.
 _TENSORFLOW_STARTUP = re.compile(
-    r"^([IWE]\d{4} [\d:.]+ +\d+ \S+:\d+\] |WARNING: All log messages before absl::InitializeLog)")
+    r"^([IWE]\d{4} [\d:.]+ +\d+ \S+:\d+\] |WARNING: All log messages before absl::InitializeLog)"
+)
 
 
 def stage_lines(stderr: str) -> list[str]:
     """The stage's own stderr lines, without TensorFlow's C++ start-up log."""
-    return [line for line in stderr.strip().splitlines()
-            if line and not _TENSORFLOW_STARTUP.match(line)]
+    return [
+        line for line in stderr.strip().splitlines() if line and not _TENSORFLOW_STARTUP.match(line)
+    ]

@@ -50,8 +50,12 @@ else:
 
 
 def kill_while_writing(kind: str, target: Path) -> None:
-    child = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, kind, str(target)],
-                             env=stage_environment(), stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", SLOW_WRITER, kind, str(target)],
+        env=stage_environment(),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert child.stdout is not None
     for _ in range(5):
         assert child.stdout.readline() == "writing\n"
@@ -143,6 +147,11 @@ def test_temporaries_are_ignored_by_git_so_they_are_never_committed(tmp_path):
     stray = [f"metrics/{name}" for name in leftovers(target.parent, target)]
     stray += [f"data/{name}" for name in leftovers(directory.parent, directory)]
     assert len(stray) == 2
-    checked = subprocess.run(["git", "check-ignore", "--no-index", "--stdin"], cwd=REPO_ROOT,
-                             input="\n".join(stray) + "\n", text=True, capture_output=True)
+    checked = subprocess.run(
+        ["git", "check-ignore", "--no-index", "--stdin"],
+        cwd=REPO_ROOT,
+        input="\n".join(stray) + "\n",
+        text=True,
+        capture_output=True,
+    )
     assert checked.stdout.splitlines() == stray

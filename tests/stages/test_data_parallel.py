@@ -30,8 +30,12 @@ cli()
 """
 
 
-def train_b(repo: Path, data_parallel: bool, backend: str, batch_size: int = 32,
-            ) -> subprocess.CompletedProcess[str]:
+def train_b(
+    repo: Path,
+    data_parallel: bool,
+    backend: str,
+    batch_size: int = 32,
+) -> subprocess.CompletedProcess[str]:
     params = yaml.safe_load((repo / "params.yaml").read_text())
     params["train"]["data_parallel"] = data_parallel
     params["train"]["batch_size"] = batch_size
@@ -42,8 +46,7 @@ def train_b(repo: Path, data_parallel: bool, backend: str, batch_size: int = 32,
         env["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
     else:
         command = [sys.executable, "-c", TENSORFLOW_WITH_VIRTUAL_CPUS]
-    return subprocess.run(command, cwd=repo, env=env, text=True, capture_output=True,
-                          check=False)
+    return subprocess.run(command, cwd=repo, env=env, text=True, capture_output=True, check=False)
 
 
 def trained_weights(repo: Path) -> list[np.ndarray]:
@@ -61,8 +64,15 @@ def prepared_repo(pipeline_repo: Path) -> Path:
     return pipeline_repo
 
 
-BACKENDS = ["tensorflow", pytest.param("jax", marks=pytest.mark.skipif(
-    importlib.util.find_spec("jax") is None, reason="jax not installed (extra: .[jax])"))]
+BACKENDS = [
+    "tensorflow",
+    pytest.param(
+        "jax",
+        marks=pytest.mark.skipif(
+            importlib.util.find_spec("jax") is None, reason="jax not installed (extra: .[jax])"
+        ),
+    ),
+]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -88,5 +98,6 @@ def test_a_batch_that_does_not_split_evenly_is_one_clear_error(prepared_repo: Pa
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
         "error: train.batch_size = 31 must be a multiple of the 2 devices that "
-        "train.data_parallel splits it across")
+        "train.data_parallel splits it across"
+    )
     assert not (prepared_repo / "data/models/B.keras").exists()

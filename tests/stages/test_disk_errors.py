@@ -29,9 +29,15 @@ def limit_file_size() -> None:
 
 
 def test_kernel_refusing_a_write_stops_download_with_one_line_and_no_data(stage_workspace):
-    result = subprocess.run([sys.executable, "-m", "stages.download"], cwd=stage_workspace,
-                            env=stage_environment(), text=True, capture_output=True,
-                            preexec_fn=limit_file_size, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "stages.download"],
+        cwd=stage_workspace,
+        env=stage_environment(),
+        text=True,
+        capture_output=True,
+        preexec_fn=limit_file_size,
+        timeout=120,
+    )
     assert result.returncode == EXIT_USER_ERROR
     assert result.stderr == "error: File too large (data/raw/train-images-idx3-ubyte)\n"
     assert list((stage_workspace / "data").iterdir()) == []
@@ -54,8 +60,7 @@ def refuse_writes_in(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "open", lambda path, *a, **k: refuse(path, real_open, *a, **k))
 
 
-def test_read_only_data_folder_stops_download_with_one_line(stage_workspace, monkeypatch,
-                                                            capsys):
+def test_read_only_data_folder_stops_download_with_one_line(stage_workspace, monkeypatch, capsys):
     from stages import download
 
     data = stage_workspace / "data"
@@ -88,13 +93,15 @@ def no_space() -> OSError:
     return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
-def test_disk_full_while_writing_the_second_split_leaves_no_data_split(stage_workspace,
-                                                                       monkeypatch, capsys):
+def test_disk_full_while_writing_the_second_split_leaves_no_data_split(
+    stage_workspace, monkeypatch, capsys
+):
     from stages import download
 
     download.main()
-    monkeypatch.setattr(np.lib.format, "write_array",
-                        fail_on_call(4, np.lib.format.write_array, no_space()))
+    monkeypatch.setattr(
+        np.lib.format, "write_array", fail_on_call(4, np.lib.format.write_array, no_space())
+    )
     with pytest.raises(SystemExit) as raised:
         run_cli(split.main)
     assert raised.value.code == EXIT_USER_ERROR
@@ -103,7 +110,8 @@ def test_disk_full_while_writing_the_second_split_leaves_no_data_split(stage_wor
 
 
 def test_disk_full_while_writing_training_metrics_leaves_no_training_output(
-        prepared_workspace, monkeypatch, capsys):
+    prepared_workspace, monkeypatch, capsys
+):
     real_fsync = os.fsync
 
     def fsync_failing_on_the_metrics(descriptor: int) -> None:
@@ -116,17 +124,22 @@ def test_disk_full_while_writing_training_metrics_leaves_no_training_output(
         run_cli(lambda: train.main("B"))
     assert raised.value.code == EXIT_USER_ERROR
     assert capsys.readouterr().err.splitlines()[-1] == (
-        "error: No space left on device (metrics/train/B.json)")
-    written = [path for folder in ("data/models", "metrics", "plots")
-               for path in (prepared_workspace / folder).rglob("*") if path.is_file()]
+        "error: No space left on device (metrics/train/B.json)"
+    )
+    written = [
+        path
+        for folder in ("data/models", "metrics", "plots")
+        for path in (prepared_workspace / folder).rglob("*")
+        if path.is_file()
+    ]
     assert written == []
 
 
 def test_resume_directory_kept_after_a_failed_write_resumes_without_training(
-        prepared_workspace, monkeypatch, capsys):
+    prepared_workspace, monkeypatch, capsys
+):
     """After the disk error is fixed, the rerun picks up the finished training from .resume."""
-    monkeypatch.setattr(train, "summary_text",
-                        fail_on_call(1, train.summary_text, no_space()))
+    monkeypatch.setattr(train, "summary_text", fail_on_call(1, train.summary_text, no_space()))
     with pytest.raises(SystemExit):
         run_cli(lambda: train.main("B"))
     capsys.readouterr()

@@ -30,19 +30,23 @@ def plan(idx_mirror) -> MirrorPlan:
     return MirrorPlan(files={name: (mirror / f"{name}.gz").read_bytes() for name in MNIST_FILES})
 
 
-def use_mirrors(workspace: Path, params: dict, *mirrors: str, attempts: int = 3,
-                timeout: float = 5.0) -> None:
+def use_mirrors(
+    workspace: Path, params: dict, *mirrors: str, attempts: int = 3, timeout: float = 5.0
+) -> None:
     params["download"].update(mirrors=list(mirrors), attempts=attempts, timeout_seconds=timeout)
     write_params(workspace, params)
 
 
 def raw_checksums(workspace: Path) -> dict[str, str]:
-    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in sorted((workspace / "data/raw").iterdir())}
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted((workspace / "data/raw").iterdir())
+    }
 
 
-def test_good_http_mirror_gives_all_four_verified_files(stage_workspace, small_params, plan,
-                                                        idx_mirror):
+def test_good_http_mirror_gives_all_four_verified_files(
+    stage_workspace, small_params, plan, idx_mirror
+):
     with serving(plan) as server:
         use_mirrors(stage_workspace, small_params, server.url)
         download.main()
@@ -50,8 +54,9 @@ def test_good_http_mirror_gives_all_four_verified_files(stage_workspace, small_p
     assert all(plan.requests[name] == 1 for name in MNIST_FILES)
 
 
-def test_connection_dropped_mid_file_is_retried_on_the_same_mirror(stage_workspace, small_params,
-                                                                    plan, idx_mirror):
+def test_connection_dropped_mid_file_is_retried_on_the_same_mirror(
+    stage_workspace, small_params, plan, idx_mirror
+):
     plan.behaviours[TRAIN_IMAGES] = [DROP, DROP, "good"]
     with serving(plan) as server:
         use_mirrors(stage_workspace, small_params, server.url, attempts=3)
@@ -60,9 +65,9 @@ def test_connection_dropped_mid_file_is_retried_on_the_same_mirror(stage_workspa
     assert raw_checksums(stage_workspace) == dict(sorted(idx_mirror[1].items()))
 
 
-def test_mirror_that_keeps_dropping_falls_through_to_a_local_directory(stage_workspace,
-                                                                       small_params, plan,
-                                                                       idx_mirror):
+def test_mirror_that_keeps_dropping_falls_through_to_a_local_directory(
+    stage_workspace, small_params, plan, idx_mirror
+):
     mirror, checksums = idx_mirror
     plan.behaviours[TRAIN_IMAGES] = [DROP]
     with serving(plan) as server:
@@ -81,7 +86,8 @@ def test_stalled_connection_times_out_and_is_retried(stage_workspace, small_para
 
 
 def test_corrupt_bytes_are_not_retried_not_written_and_the_next_mirror_serves(
-        stage_workspace, small_params, plan, idx_mirror, tmp_path):
+    stage_workspace, small_params, plan, idx_mirror, tmp_path
+):
     mirror, checksums = idx_mirror
     plan.behaviours[TRAIN_IMAGES] = [CORRUPT]
     second = MirrorPlan(files=dict(plan.files))
@@ -106,14 +112,19 @@ def header_count_too_large(data: bytes) -> bytes:
     return data[:4] + (int.from_bytes(data[4:8], "big") + 1).to_bytes(4, "big") + data[8:]
 
 
-@pytest.mark.parametrize("corrupt, message", [
-    (lambda data: b"\x01\x02" + data[2:], "not an IDX file (bad magic number 0102"),
-    (header_count_too_large, "short read or wrong count"),
-    (lambda data: data[:-7], "short read or wrong count"),
-    (lambda data: data + b"\x00", "short read or wrong count"),
-], ids=["bad-magic", "wrong-count", "short-read", "trailing-bytes"])
+@pytest.mark.parametrize(
+    "corrupt, message",
+    [
+        (lambda data: b"\x01\x02" + data[2:], "not an IDX file (bad magic number 0102"),
+        (header_count_too_large, "short read or wrong count"),
+        (lambda data: data[:-7], "short read or wrong count"),
+        (lambda data: data + b"\x00", "short read or wrong count"),
+    ],
+    ids=["bad-magic", "wrong-count", "short-read", "trailing-bytes"],
+)
 def test_malformed_idx_is_refused_naming_the_file_and_nothing_is_written(
-        stage_workspace, small_params, plan, corrupt, message):
+    stage_workspace, small_params, plan, corrupt, message
+):
     labels = encode_idx(np.arange(10, dtype=np.uint8))
     plan.files[TEST_LABELS] = gzip.compress(corrupt(labels))
     with serving(plan) as server:
@@ -133,8 +144,7 @@ def test_truncated_gzip_stream_is_refused_by_name(stage_workspace, small_params,
             download.main()
 
 
-def test_failure_on_the_last_file_keeps_the_old_data_raw_whole(stage_workspace, small_params,
-                                                               plan):
+def test_failure_on_the_last_file_keeps_the_old_data_raw_whole(stage_workspace, small_params, plan):
     old_raw = stage_workspace / "data/raw"
     old_raw.mkdir(parents=True)
     (old_raw / "previous-run").write_text("complete output of an earlier run\n")
@@ -147,8 +157,9 @@ def test_failure_on_the_last_file_keeps_the_old_data_raw_whole(stage_workspace, 
     assert [path.name for path in (stage_workspace / "data").iterdir()] == ["raw"]
 
 
-def test_stage_cli_prints_one_line_naming_every_mirror_and_exits_2(stage_workspace,
-                                                                   small_params, plan):
+def test_stage_cli_prints_one_line_naming_every_mirror_and_exits_2(
+    stage_workspace, small_params, plan
+):
     plan.behaviours = {name: [DROP] for name in MNIST_FILES}
     with serving(plan) as server:
         use_mirrors(stage_workspace, small_params, server.url, attempts=2)
@@ -157,7 +168,9 @@ def test_stage_cli_prints_one_line_naming_every_mirror_and_exits_2(stage_workspa
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith(f"error: no mirror served a good copy of {MNIST_FILES[0]}. Tried "
-                               f"{server.url}: try 1: connection dropped after ")
+    assert lines[0].startswith(
+        f"error: no mirror served a good copy of {MNIST_FILES[0]}. Tried "
+        f"{server.url}: try 1: connection dropped after "
+    )
     assert f"{server.url}: try 2: " in lines[0]
     assert not (stage_workspace / "data/raw").exists()

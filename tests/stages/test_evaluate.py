@@ -66,8 +66,9 @@ def test_every_model_gets_an_interval_loss_gaps_per_class_scores_and_plots(evalu
         assert evaluation[name]["overfitting"]["best_val_accuracy_epoch"] == 1
         confusion = (evaluated / f"plots/confusion/{name}.csv").read_text().splitlines()
         assert confusion[0] == "actual,predicted" and len(confusion) == 101
-        wrong = sum(actual != predicted for actual, predicted in
-                    (line.split(",") for line in confusion[1:]))
+        wrong = sum(
+            actual != predicted for actual, predicted in (line.split(",") for line in confusion[1:])
+        )
         assert wrong == 100 - test["correct"]
         assert Image.open(evaluated / f"plots/misclassified/{name}.png").format == "PNG"
 
@@ -79,8 +80,9 @@ def test_every_pair_has_mcnemar_counts_consistent_with_the_accuracies(evaluated)
         first, second = key.split("_vs_")
         assert key == f"{first}_vs_{second}" and MODELS.index(first) < MODELS.index(second)
         # b - c is exactly the difference in correct test images.
-        assert pair["b"] - pair["c"] == (evaluation[first]["test"]["correct"]
-                                         - evaluation[second]["test"]["correct"])
+        assert pair["b"] - pair["c"] == (
+            evaluation[first]["test"]["correct"] - evaluation[second]["test"]["correct"]
+        )
         assert pair["b"] + pair["c"] + pair["both_correct"] + pair["both_wrong"] == 100
         assert 0 < pair["p_value"] <= 1
 
@@ -118,13 +120,16 @@ def test_crossval_two_folds_one_epoch_reports_spread_and_paired_test(evaluated, 
         assert spread["mean"] == pytest.approx(np.mean(list(folds.values())))
         assert spread["std"] == pytest.approx(np.std(list(folds.values()), ddof=1))
     pair = summary["pairs"]["A_vs_B"]
-    differences = np.subtract(list(summary["models"]["A"]["fold_val_accuracy"].values()),
-                              list(summary["models"]["B"]["fold_val_accuracy"].values()))
+    differences = np.subtract(
+        list(summary["models"]["A"]["fold_val_accuracy"].values()),
+        list(summary["models"]["B"]["fold_val_accuracy"].values()),
+    )
     assert pair["mean_difference"] == pytest.approx(differences.mean())
     assert 0 <= pair["p_value"] <= 1
     training = {name: read_json(evaluated / f"metrics/train/{name}.json") for name in MODELS}
-    report = render_report(training, read_json(evaluated / "metrics/evaluate.json"), summary,
-                           load_params().evaluate)
+    report = render_report(
+        training, read_json(evaluated / "metrics/evaluate.json"), summary, load_params().evaluate
+    )
     assert "Stratified 2-fold cross-validation over 400 training images" in report
     assert f"| A | {summary['models']['A']['val_accuracy']['mean']:.4f} |" in report
 

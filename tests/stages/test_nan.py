@@ -15,13 +15,20 @@ from tests.stages.stage_cli import run_stage, stage_lines
 
 
 def no_training_outputs(workspace: Path, model: str) -> bool:
-    return not any((workspace / path).exists() for path in (
-        f"data/models/{model}.keras", f"metrics/train/{model}.json",
-        f"metrics/train/{model}.summary.txt", f"plots/history/{model}.csv"))
+    return not any(
+        (workspace / path).exists()
+        for path in (
+            f"data/models/{model}.keras",
+            f"metrics/train/{model}.json",
+            f"metrics/train/{model}.summary.txt",
+            f"plots/history/{model}.csv",
+        )
+    )
 
 
-def test_injected_nan_in_the_targets_stops_training_with_exit_2(prepared_workspace, monkeypatch,
-                                                                capsys):
+def test_injected_nan_in_the_targets_stops_training_with_exit_2(
+    prepared_workspace, monkeypatch, capsys
+):
     real_load_split = train.load_split
 
     def load_split_with_a_nan(part: str) -> train.Split:
@@ -35,7 +42,8 @@ def test_injected_nan_in_the_targets_stops_training_with_exit_2(prepared_workspa
         run_cli(lambda: train.main("B"))
     assert raised.value.code == EXIT_USER_ERROR
     assert capsys.readouterr().err.splitlines()[-1] == (
-        "error: training diverged at epoch 1: loss is nan; lower train.learning_rate")
+        "error: training diverged at epoch 1: loss is nan; lower train.learning_rate or the model's l2"
+    )
     assert no_training_outputs(prepared_workspace, "B")
 
 
@@ -49,5 +57,6 @@ def test_absurd_l2_overflows_the_loss_and_the_stage_exits_2(prepared_workspace):
     assert result.returncode == EXIT_USER_ERROR
     assert "Traceback" not in result.stderr
     assert stage_lines(result.stderr) == [
-        "error: training diverged at epoch 1: loss is inf; lower train.learning_rate"]
+        "error: training diverged at epoch 1: loss is inf; lower train.learning_rate or the model's l2"
+    ]
     assert no_training_outputs(prepared_workspace, "B_adj2")

@@ -28,8 +28,9 @@ OUTPUTS = ("metrics/train/{model}.json", "plots/history/{model}.csv")
 def resume_params(mirror: Path, checksums: dict[str, str]) -> dict:
     """Three epochs of B_adj; B_adj2 with a short patience so early stopping fires mid-run."""
     params = shrink_params(load_repo_params(), mirror, checksums, epochs=3)
-    params["models"]["B_adj2"].update(epochs=6, early_stopping={"monitor": "val_accuracy",
-                                                                "patience": 2})
+    params["models"]["B_adj2"].update(
+        epochs=6, early_stopping={"monitor": "val_accuracy", "patience": 2}
+    )
     return params
 
 
@@ -70,12 +71,15 @@ def uninterrupted(prepared_workspace, tmp_path_factory) -> dict[str, dict[str, b
 
 
 def outputs_of(workspace: Path, model: str) -> dict[str, bytes]:
-    return {pattern.format(model=model): (workspace / pattern.format(model=model)).read_bytes()
-            for pattern in OUTPUTS}
+    return {
+        pattern.format(model=model): (workspace / pattern.format(model=model)).read_bytes()
+        for pattern in OUTPUTS
+    }
 
 
-def interrupt_after_epoch(workspace: Path, model: str, epoch: int,
-                          signal_number: int) -> tuple[int, list[str]]:
+def interrupt_after_epoch(
+    workspace: Path, model: str, epoch: int, signal_number: int
+) -> tuple[int, list[str]]:
     """Start training, send `signal_number` once epoch `epoch` is reported; exit code and stderr."""
     child = start_stage(workspace, "stages.train", model)
     assert child.stderr is not None
@@ -97,12 +101,17 @@ def resumed_epoch(lines: list[str], model: str) -> int:
     return int(line.removeprefix(prefix).split()[0])
 
 
-@pytest.mark.parametrize("signal_number, exit_code", [
-    (signal.SIGINT, 130),
-    (signal.SIGKILL, -signal.SIGKILL),
-], ids=["SIGINT", "SIGKILL"])
-def test_killed_training_resumes_and_ends_byte_identical(prepared_workspace, uninterrupted,
-                                                        tmp_path, signal_number, exit_code):
+@pytest.mark.parametrize(
+    "signal_number, exit_code",
+    [
+        (signal.SIGINT, 130),
+        (signal.SIGKILL, -signal.SIGKILL),
+    ],
+    ids=["SIGINT", "SIGKILL"],
+)
+def test_killed_training_resumes_and_ends_byte_identical(
+    prepared_workspace, uninterrupted, tmp_path, signal_number, exit_code
+):
     workspace = copy_of(prepared_workspace, tmp_path / "workspace")
     code, lines = interrupt_after_epoch(workspace, "B_adj", 1, signal_number)
     assert code == exit_code
@@ -119,8 +128,9 @@ def test_killed_training_resumes_and_ends_byte_identical(prepared_workspace, uni
     assert not (workspace / ".resume/B_adj").exists()
 
 
-def test_early_stopping_run_resumes_from_its_saved_history(prepared_workspace, uninterrupted,
-                                                           tmp_path):
+def test_early_stopping_run_resumes_from_its_saved_history(
+    prepared_workspace, uninterrupted, tmp_path
+):
     workspace = copy_of(prepared_workspace, tmp_path / "workspace")
     code, _ = interrupt_after_epoch(workspace, "B_adj2", 1, signal.SIGKILL)
     assert code == -signal.SIGKILL
@@ -150,8 +160,12 @@ def test_resume_state_of_other_params_is_discarded_not_used(prepared_workspace, 
     restart = stage_lines(train(workspace, "B_adj").stderr)
 
     assert not any("resuming" in line for line in restart)
-    assert restart[0] == ("discarding resume state in .resume/B_adj: fingerprint differs: "
-                          "params or data changed")
+    assert restart[0] == (
+        "discarding resume state in .resume/B_adj: fingerprint differs: params or data changed"
+    )
     assert [line.split(":")[0] for line in restart[1:]] == [
-        "B_adj epoch 1/3", "B_adj epoch 2/3", "B_adj epoch 3/3"]
+        "B_adj epoch 1/3",
+        "B_adj epoch 2/3",
+        "B_adj epoch 3/3",
+    ]
     assert not (workspace / ".resume/B_adj").exists()

@@ -8,8 +8,13 @@ from stages.params import DownloadParams
 
 
 def settings(mirrors, attempts=3):
-    return DownloadParams(mirrors=tuple(mirrors), sha256={}, attempts=attempts,
-                          backoff_seconds=0.5, timeout_seconds=1.0)
+    return DownloadParams(
+        mirrors=tuple(mirrors),
+        sha256={},
+        attempts=attempts,
+        backoff_seconds=0.5,
+        timeout_seconds=1.0,
+    )
 
 
 GOOD = b"\x00\x00\x08\x01" + (2).to_bytes(4, "big") + b"\x07\x09"
@@ -17,6 +22,7 @@ GOOD = b"\x00\x00\x08\x01" + (2).to_bytes(4, "big") + b"\x07\x09"
 
 def sha(data):
     import hashlib
+
     return hashlib.sha256(data).hexdigest()
 
 
@@ -31,8 +37,13 @@ def test_checksum_mismatch_is_refused():
 
 def test_bad_copy_falls_through_to_the_next_mirror_and_is_never_returned():
     served = {"bad": GOOD[:-1] + b"\x08", "good": GOOD}
-    data, mirror = fetch_verified("f", sha(GOOD), settings(["bad", "good"]),
-                                  lambda mirror, name: served[mirror], sleep=lambda s: None)
+    data, mirror = fetch_verified(
+        "f",
+        sha(GOOD),
+        settings(["bad", "good"]),
+        lambda mirror, name: served[mirror],
+        sleep=lambda s: None,
+    )
     assert (data, mirror) == (GOOD, "good")
 
 
@@ -56,8 +67,13 @@ def test_no_good_mirror_names_each_one_and_why():
         return GOOD if mirror == "wrong" else b"junk"
 
     with pytest.raises(DataError) as raised:
-        fetch_verified("f", "0" * 64, settings(["down", "wrong", "junk"], attempts=2), fetch,
-                       sleep=lambda s: None)
+        fetch_verified(
+            "f",
+            "0" * 64,
+            settings(["down", "wrong", "junk"], attempts=2),
+            fetch,
+            sleep=lambda s: None,
+        )
     message = str(raised.value)
     assert message.startswith("no mirror served a good copy of f.")
     assert "down: try 1: timed out; down: try 2: timed out" in message

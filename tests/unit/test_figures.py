@@ -20,8 +20,9 @@ def test_misclassified_grid_is_a_png_with_a_row_per_ten_mistakes():
     png = figures.misclassified_grid(images, labels, predictions, limit=20, title="B")
     picture = Image.open(io.BytesIO(png))
     assert picture.format == "PNG"
-    few = Image.open(io.BytesIO(figures.misclassified_grid(images, labels, predictions, limit=5,
-                                                           title="B")))
+    few = Image.open(
+        io.BytesIO(figures.misclassified_grid(images, labels, predictions, limit=5, title="B"))
+    )
     # 20 mistakes drawn: two rows of tiles; 5 drawn: one row, so a shorter image.
     assert picture.size[1] > few.size[1] and picture.size[0] == few.size[0]
     assert figures.misclassified_indices(labels, predictions, 20).tolist() == list(range(20))

@@ -20,14 +20,17 @@ def test_header_is_big_endian_as_in_the_mnist_spec():
     assert data[4:8] == (1).to_bytes(4, "big") and data[8:12] == (28).to_bytes(4, "big")
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"\x01\x00\x08\x01" + (1).to_bytes(4, "big") + b"\x00", "bad magic number"),
-    (b"\x00\x00\x0d\x01" + (1).to_bytes(4, "big") + b"\x00", "not unsigned byte"),
-    (b"\x00\x00\x08\x02" + (5).to_bytes(4, "big"), "truncated IDX header"),
-    (b"\x00\x00\x08\x01" + (5).to_bytes(4, "big") + b"\x00\x01", "short read or wrong count"),
-    (b"\x00\x00\x08\x01" + (1).to_bytes(4, "big") + b"\x00\x01", "short read or wrong count"),
-    (b"", "bad magic number"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"\x01\x00\x08\x01" + (1).to_bytes(4, "big") + b"\x00", "bad magic number"),
+        (b"\x00\x00\x0d\x01" + (1).to_bytes(4, "big") + b"\x00", "not unsigned byte"),
+        (b"\x00\x00\x08\x02" + (5).to_bytes(4, "big"), "truncated IDX header"),
+        (b"\x00\x00\x08\x01" + (5).to_bytes(4, "big") + b"\x00\x01", "short read or wrong count"),
+        (b"\x00\x00\x08\x01" + (1).to_bytes(4, "big") + b"\x00\x01", "short read or wrong count"),
+        (b"", "bad magic number"),
+    ],
+)
 def test_malformed_files_are_refused_with_their_name(data, message):
     with pytest.raises(DataError, match=message) as raised:
         parse_idx(data, "labels.idx")

@@ -6,17 +6,29 @@ from stages.errors import DataError
 
 def history(val_losses, train_losses, val_accuracies=None):
     val_accuracies = val_accuracies or [0.9] * len(val_losses)
-    return [{"epoch": index + 1, "accuracy": 0.9, "loss": loss, "val_accuracy": accuracy,
-             "val_loss": val_loss}
-            for index, (val_loss, loss, accuracy) in enumerate(
-                zip(val_losses, train_losses, val_accuracies, strict=True))]
+    return [
+        {
+            "epoch": index + 1,
+            "accuracy": 0.9,
+            "loss": loss,
+            "val_accuracy": accuracy,
+            "val_loss": val_loss,
+        }
+        for index, (val_loss, loss, accuracy) in enumerate(
+            zip(val_losses, train_losses, val_accuracies, strict=True)
+        )
+    ]
 
 
 def test_rising_validation_loss_with_falling_training_loss_is_the_signature():
-    rows = history([0.10, 0.05, 0.04, 0.05, 0.06], [0.3, 0.1, 0.05, 0.03, 0.02],
-                   [0.95, 0.98, 0.99, 0.99, 0.985])
-    analysis = overfitting.analyse(rows, train_test_gap=0.01, val_loss_rise_tolerance=0.1,
-                                   gap_tolerance=0.005)
+    rows = history(
+        [0.10, 0.05, 0.04, 0.05, 0.06],
+        [0.3, 0.1, 0.05, 0.03, 0.02],
+        [0.95, 0.98, 0.99, 0.99, 0.985],
+    )
+    analysis = overfitting.analyse(
+        rows, train_test_gap=0.01, val_loss_rise_tolerance=0.1, gap_tolerance=0.005
+    )
     assert analysis["lowest_val_loss_epoch"] == 3
     assert analysis["val_loss_rise"] == pytest.approx(0.02)
     assert analysis["train_loss_change"] == pytest.approx(-0.03)
@@ -48,13 +60,14 @@ def test_signature_without_a_gap_starts_to_overfit():
 
 def test_parse_history_reads_the_training_csv_and_refuses_a_broken_one():
     rows = overfitting.parse_history(
-        "epoch,accuracy,loss,val_accuracy,val_loss\n1,0.9,0.3,0.95,0.2\n", "h.csv")
-    assert rows == [{"epoch": 1.0, "accuracy": 0.9, "loss": 0.3, "val_accuracy": 0.95,
-                     "val_loss": 0.2}]
+        "epoch,accuracy,loss,val_accuracy,val_loss\n1,0.9,0.3,0.95,0.2\n", "h.csv"
+    )
+    assert rows == [
+        {"epoch": 1.0, "accuracy": 0.9, "loss": 0.3, "val_accuracy": 0.95, "val_loss": 0.2}
+    ]
     with pytest.raises(DataError, match="h.csv: missing column 'val_loss'"):
         overfitting.parse_history("epoch,accuracy,loss,val_accuracy\n1,1,1,1\n", "h.csv")
     with pytest.raises(DataError, match="no epochs"):
         overfitting.parse_history("epoch,accuracy,loss,val_accuracy,val_loss\n", "h.csv")
     with pytest.raises(DataError, match="not a number"):
-        overfitting.parse_history("epoch,accuracy,loss,val_accuracy,val_loss\n1,x,1,1,1\n",
-                                  "h.csv")
+        overfitting.parse_history("epoch,accuracy,loss,val_accuracy,val_loss\n1,x,1,1,1\n", "h.csv")

@@ -27,29 +27,40 @@ def mutated(path: str, value):
     return raw
 
 
-@pytest.mark.parametrize("path, value, message", [
-    ("train.epochz", 3, "unknown key train.epochz"),
-    ("train.batch_size", True, r"train.batch_size = True \(bool\) must be an integer"),
-    ("train.batch_size", 0, r"train.batch_size = 0 is out of range; allowed: \[1, 65536\]"),
-    ("split.val_fraction", 1.0, r"split.val_fraction = 1.0 is out of range; allowed: \(0, 1\)"),
-    ("split.val_fraction", 0, "split.val_fraction = 0.0 is out of range"),
-    ("models.B.epochs", 0, "models.B.epochs = 0 is out of range"),
-    ("models.B_adj.layers.3.rate", 1.0, r"models.B_adj.layers\[3\].rate = 1.0 is out of range"),
-    ("models.B_adj2.layers.10.l2", -0.1, r"models.B_adj2.layers\[10\].l2 = -0.1 is out of range"),
-    ("models.A.layers.0.kind", "conv3d", "is not a known layer kind; expected one of conv2d"),
-    ("models.A.layers.0.filterz", 3, r"unknown key models.A.layers\[0\].filterz"),
-    ("train.precision", "float16", "expected one of float32, mixed_bfloat16"),
-    ("split.limit", "all", "split.limit = 'all' \\(str\\) must be an integer"),
-    ("seed", KeyError, "missing key seed"),
-    ("download.sha256.t10k-images-idx3-ubyte", "abc", "must be 64 lowercase hex digits"),
-    ("crossval.models", ["A", "C"], "crossval.models lists unknown model 'C'; expected one of A"),
-    ("crossval.models", ["A", "A"], "must list at least one model, each once"),
-    ("crossval.models", [], "must list at least one model, each once"),
-    ("crossval.folds", 1, r"crossval.folds = 1 is out of range; allowed: \[2, 100\]"),
-    ("crossval.enabled", "yes", "crossval.enabled = 'yes' \\(str\\) must be true or false"),
-    ("evaluate.significance", 1.0, "evaluate.significance = 1.0 is out of range"),
-    ("evaluate.misclassified_images", 0, "evaluate.misclassified_images = 0 is out of range"),
-])
+@pytest.mark.parametrize(
+    "path, value, message",
+    [
+        ("train.epochz", 3, "unknown key train.epochz"),
+        ("train.batch_size", True, r"train.batch_size = True \(bool\) must be an integer"),
+        ("train.batch_size", 0, r"train.batch_size = 0 is out of range; allowed: \[1, 65536\]"),
+        ("split.val_fraction", 1.0, r"split.val_fraction = 1.0 is out of range; allowed: \(0, 1\)"),
+        ("split.val_fraction", 0, "split.val_fraction = 0.0 is out of range"),
+        ("models.B.epochs", 0, "models.B.epochs = 0 is out of range"),
+        ("models.B_adj.layers.3.rate", 1.0, r"models.B_adj.layers\[3\].rate = 1.0 is out of range"),
+        (
+            "models.B_adj2.layers.10.l2",
+            -0.1,
+            r"models.B_adj2.layers\[10\].l2 = -0.1 is out of range",
+        ),
+        ("models.A.layers.0.kind", "conv3d", "is not a known layer kind; expected one of conv2d"),
+        ("models.A.layers.0.filterz", 3, r"unknown key models.A.layers\[0\].filterz"),
+        ("train.precision", "float16", "expected one of float32, mixed_bfloat16"),
+        ("split.limit", "all", "split.limit = 'all' \\(str\\) must be an integer"),
+        ("seed", KeyError, "missing key seed"),
+        ("download.sha256.t10k-images-idx3-ubyte", "abc", "must be 64 lowercase hex digits"),
+        (
+            "crossval.models",
+            ["A", "C"],
+            "crossval.models lists unknown model 'C'; expected one of A",
+        ),
+        ("crossval.models", ["A", "A"], "must list at least one model, each once"),
+        ("crossval.models", [], "must list at least one model, each once"),
+        ("crossval.folds", 1, r"crossval.folds = 1 is out of range; allowed: \[2, 100\]"),
+        ("crossval.enabled", "yes", "crossval.enabled = 'yes' \\(str\\) must be true or false"),
+        ("evaluate.significance", 1.0, "evaluate.significance = 1.0 is out of range"),
+        ("evaluate.misclassified_images", 0, "evaluate.misclassified_images = 0 is out of range"),
+    ],
+)
 def test_bad_values_name_the_key_the_value_and_what_is_allowed(path, value, message):
     with pytest.raises(ParamsError, match=message):
         parse_params(mutated(path, value))
@@ -59,8 +70,11 @@ def test_architecture_collapsing_below_one_pixel_is_refused():
     raw = load_repo_params()
     layers = raw["models"]["A"]["layers"]
     layers.insert(6, {"kind": "max_pool", "pool_size": 2})
-    with pytest.raises(ParamsError, match=r"models.A.layers\[6\] \(max_pool\) shrinks the feature "
-                                          r"map to \(0, 0, 128\), below 1x1"):
+    with pytest.raises(
+        ParamsError,
+        match=r"models.A.layers\[6\] \(max_pool\) shrinks the feature "
+        r"map to \(0, 0, 128\), below 1x1",
+    ):
         parse_params(raw)
 
 

@@ -14,14 +14,16 @@ from tests.report_checks import check_report_matches_metrics
 def test_a_significant_pair_is_stated_as_a_win_with_its_counts():
     pair = {"b": 15, "c": 31, "p_value": stats.mcnemar_exact(15, 31)}
     assert paired_sentence("B", "B_adj", pair, 0.05) == (
-        "B_adj beats B on the test set: 31 vs 15 discordant images, p = 0.026.")
+        "B_adj beats B on the test set: 31 vs 15 discordant images, p = 0.026."
+    )
 
 
 def test_a_pair_above_the_significance_level_is_no_significant_difference():
     pair = {"b": 12, "c": 20, "p_value": stats.mcnemar_exact(12, 20)}
     assert paired_sentence("B", "B_gap", pair, 0.05) == (
         "B vs B_gap: no significant difference on the test set: 12 vs 20 discordant images, "
-        "p = 0.215.")
+        "p = 0.215."
+    )
 
 
 def made_up_run(seed: int = 3):
@@ -32,15 +34,25 @@ def made_up_run(seed: int = 3):
     predictions, training, results = {}, {}, {}
     for name, error_rate in (("A", 0.03), ("B", 0.012), ("B_gap", 0.02)):
         predictions[name] = np.where(rng.random(2000) < error_rate, (labels + 1) % 10, labels)
-        history = [{"epoch": epoch, "accuracy": 0.95 + epoch / 500, "loss": 0.2 / epoch,
-                    "val_accuracy": 0.97 + (epoch % 4) / 500, "val_loss": 0.05 + (epoch - 4) ** 2
-                    / 1000} for epoch in range(1, 11)]
-        training[name] = {"train": {"accuracy": history[-1]["accuracy"], "loss": 0.02},
-                          "val": {"accuracy": history[-1]["val_accuracy"], "loss": 0.1},
-                          "epochs_run": 10, "num_params": {"A": 101578, "B": 68282,
-                                                           "B_gap": 19130}[name]}
-        results[name] = evaluate.model_result(labels, predictions[name], 0.05 + error_rate,
-                                              training[name], history, settings, 10)
+        history = [
+            {
+                "epoch": epoch,
+                "accuracy": 0.95 + epoch / 500,
+                "loss": 0.2 / epoch,
+                "val_accuracy": 0.97 + (epoch % 4) / 500,
+                "val_loss": 0.05 + (epoch - 4) ** 2 / 1000,
+            }
+            for epoch in range(1, 11)
+        ]
+        training[name] = {
+            "train": {"accuracy": history[-1]["accuracy"], "loss": 0.02},
+            "val": {"accuracy": history[-1]["val_accuracy"], "loss": 0.1},
+            "epochs_run": 10,
+            "num_params": {"A": 101578, "B": 68282, "B_gap": 19130}[name],
+        }
+        results[name] = evaluate.model_result(
+            labels, predictions[name], 0.05 + error_rate, training[name], history, settings, 10
+        )
     results["pairs"] = evaluate.paired_tests(labels, predictions)
     return training, results, settings
 
@@ -59,8 +71,9 @@ def test_rendered_report_numbers_equal_the_metrics():
 
 def test_best_model_sentence_names_who_it_beats():
     training, results, settings = made_up_run()
-    sentence = best_model_sentence({k: v for k, v in results.items() if k != "pairs"},
-                                   results["pairs"], settings.significance)
+    sentence = best_model_sentence(
+        {k: v for k, v in results.items() if k != "pairs"}, results["pairs"], settings.significance
+    )
     assert sentence.startswith("Highest test accuracy: B (")
     assert "significantly better than A" in sentence
 
@@ -68,12 +81,15 @@ def test_best_model_sentence_names_who_it_beats():
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_report_checks_also_hold_for_other_draws(seed):
     training, results, settings = made_up_run(seed)
-    check_report_matches_metrics(render_report(training, results, None, settings), training,
-                                 results)
+    check_report_matches_metrics(
+        render_report(training, results, None, settings), training, results
+    )
 
 
-@pytest.mark.parametrize("value, phrase", [(0.0259, "p = 0.026"), (3.04e-6, "p = 3.0e-06"),
-                                           (0.0, "p < 1e-300"), (1.0, "p = 1.000")])
+@pytest.mark.parametrize(
+    "value, phrase",
+    [(0.0259, "p = 0.026"), (3.04e-6, "p = 3.0e-06"), (0.0, "p < 1e-300"), (1.0, "p = 1.000")],
+)
 def test_p_values_keep_their_size_and_never_read_as_zero(value, phrase):
     assert p_phrase(value) == phrase
 
@@ -82,4 +98,5 @@ def test_a_p_value_that_underflowed_reads_as_an_upper_bound():
     pair = {"b": 5144, "c": 206, "p_value": stats.mcnemar_exact(5144, 206)}
     assert pair["p_value"] == 0.0
     assert paired_sentence("A", "B_gap", pair, 0.05) == (
-        "A beats B_gap on the test set: 5144 vs 206 discordant images, p < 1e-300.")
+        "A beats B_gap on the test set: 5144 vs 206 discordant images, p < 1e-300."
+    )
