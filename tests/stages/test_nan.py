@@ -42,7 +42,8 @@ def test_injected_nan_in_the_targets_stops_training_with_exit_2(
         run_cli(lambda: train.main("B"))
     assert raised.value.code == EXIT_USER_ERROR
     assert capsys.readouterr().err.splitlines()[-1] == (
-        "error: training diverged at epoch 1: loss is nan; lower train.learning_rate or the model's l2"
+        "error: training diverged at epoch 1: loss is nan; "
+        "lower train.learning_rate or the model's l2"
     )
     assert no_training_outputs(prepared_workspace, "B")
 
@@ -57,6 +58,7 @@ def test_absurd_l2_overflows_the_loss_and_the_stage_exits_2(prepared_workspace):
     assert result.returncode == EXIT_USER_ERROR
     assert "Traceback" not in result.stderr
     assert stage_lines(result.stderr) == [
-        "error: training diverged at epoch 1: loss is inf; lower train.learning_rate or the model's l2"
+        "error: training diverged at epoch 1: loss is inf; "
+        "lower train.learning_rate or the model's l2"
     ]
     assert no_training_outputs(prepared_workspace, "B_adj2")
