@@ -1,8 +1,9 @@
 """The whole-run comparison: `dvc repro` from scratch against the notebook path's four models.
 
-The pipeline run starts from an empty repository (download, split, preprocess, four trainings,
-evaluation); the notebook path trains its four networks in sequence on the prepared split, as
-the notebook did, for the notebook's epochs. Both are timed as wall seconds of one process.
+The pipeline run starts from an empty repository and reproduces the four notebook trainings with
+everything upstream of them (download, split, preprocess); the notebook path trains its four
+networks in sequence on the prepared split, as the notebook did, for the notebook's epochs.
+Both are timed as wall seconds of one process.
 """
 
 from __future__ import annotations
@@ -101,13 +102,17 @@ def time_full_runs(log_dir: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-repro-") as scratch:
         repository = Path(scratch)
         fresh_repository(repository)
-        repro_seconds = timed(["dvc", "repro"], repository, log_dir / "dvc-repro.log")
+        # The notebook's four trainings and everything they need (download, split, preprocess);
+        # B_gap and evaluate are left out because the notebook script does neither.
+        targets = [f"train_{name}" for name in MODELS]
+        repro_seconds = timed(["dvc", "repro", *targets], repository, log_dir / "dvc-repro.log")
         pipeline = {
             name: json.loads((repository / f"metrics/train/{name}.json").read_text())
             for name in MODELS
         }
     return {
         "dvc_repro_seconds": round(repro_seconds, 1),
+        "dvc_repro_targets": [f"train_{name}" for name in MODELS],
         "notebook_four_models_seconds": round(notebook_seconds, 1),
         "speedup": round(notebook_seconds / repro_seconds, 3),
         "val_accuracy": {
