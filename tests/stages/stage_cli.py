@@ -6,14 +6,27 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from stages.errors import EXIT_USER_ERROR, run_cli
 from tests.conftest import REPO_ROOT
 
 
 def stage_environment() -> dict[str, str]:
     """This interpreter's environment with the project importable from any working directory."""
     return {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1"}
+
+
+def failed_in_process(main: Callable[[], None], capsys: pytest.CaptureFixture[str]) -> str:
+    """Run a stage's main() in this process as its command line does (so monkeypatches apply);
+    it must exit with the user-error status. Returns its last line on stderr."""
+    with pytest.raises(SystemExit) as raised:
+        run_cli(main)
+    assert raised.value.code == EXIT_USER_ERROR
+    return capsys.readouterr().err.splitlines()[-1]
 
 
 def run_stage(

@@ -14,7 +14,7 @@ import pytest
 
 from stages import split, train
 from stages.errors import EXIT_USER_ERROR, run_cli
-from tests.stages.stage_cli import stage_environment
+from tests.stages.stage_cli import failed_in_process, stage_environment
 
 FILE_SIZE_LIMIT = 100_000  # bytes; each synthetic image file is about 300 kB
 
@@ -120,10 +120,7 @@ def test_disk_full_while_writing_training_metrics_leaves_no_training_output(
         real_fsync(descriptor)
 
     monkeypatch.setattr(os, "fsync", fsync_failing_on_the_metrics)
-    with pytest.raises(SystemExit) as raised:
-        run_cli(lambda: train.main("B"))
-    assert raised.value.code == EXIT_USER_ERROR
-    assert capsys.readouterr().err.splitlines()[-1] == (
+    assert failed_in_process(lambda: train.main("B"), capsys) == (
         "error: No space left on device (metrics/train/B.json)"
     )
     written = [

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 import yaml
 
 from stages import train
-from stages.errors import EXIT_USER_ERROR, run_cli
+from stages.errors import EXIT_USER_ERROR
 from tests.conftest import write_params
-from tests.stages.stage_cli import run_stage, stage_lines
+from tests.stages.stage_cli import failed_in_process, run_stage, stage_lines
 
 
 def no_training_outputs(workspace: Path, model: str) -> bool:
@@ -38,10 +37,7 @@ def test_injected_nan_in_the_targets_stops_training_with_exit_2(
         return train.Split(images=loaded.images, one_hot=one_hot)
 
     monkeypatch.setattr(train, "load_split", load_split_with_a_nan)
-    with pytest.raises(SystemExit) as raised:
-        run_cli(lambda: train.main("B"))
-    assert raised.value.code == EXIT_USER_ERROR
-    assert capsys.readouterr().err.splitlines()[-1] == (
+    assert failed_in_process(lambda: train.main("B"), capsys) == (
         "error: training diverged at epoch 1: loss is nan; "
         "lower train.learning_rate or the model's l2"
     )
