@@ -3,10 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
+# Everything `make lint` checks and `make format` rewrites.
+CODE := mnist_cnn stages tests benchmarks
 # The model `make predict` asks; any model declared in params.yaml, or a .keras file.
 MODEL ?= B_adj2
 
-.PHONY: setup repro test lint format plots predict
+.PHONY: setup repro test test-fast lint format plots predict
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,20 +22,24 @@ setup: $(BIN)/python
 repro:
 	dvc repro
 
-## test: the full test suite, slow tests included
+## test: the full test suite, slow tests included (what CI runs)
 test:
 	$(BIN)/python -m pytest -q
 
+## test-fast: every test not marked slow, for the edit-and-check loop
+test-fast:
+	$(BIN)/python -m pytest -q -m "not slow"
+
 ## lint: style, layout and type checks of the pipeline code (what .ci/run checks)
 lint:
-	$(BIN)/ruff check stages tests benchmarks
-	$(BIN)/ruff format --check stages tests benchmarks
-	$(BIN)/mypy stages
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
+	$(BIN)/mypy mnist_cnn stages
 
-## format: rewrite stages/ in ruff's layout and apply ruff's safe fixes
+## format: rewrite what `make lint` checks in ruff's layout and apply ruff's safe fixes
 format:
-	$(BIN)/ruff format stages
-	$(BIN)/ruff check --fix stages tests
+	$(BIN)/ruff format $(CODE)
+	$(BIN)/ruff check --fix $(CODE)
 
 ## plots: every plot in dvc_plots/index.html; the PNG curves show even offline
 plots:
@@ -42,4 +48,4 @@ plots:
 ## predict: the digit in each picture, e.g. make predict IMAGES="my_digit.png" [MODEL=B]
 predict:
 	$(if $(IMAGES),,$(error give the pictures: make predict IMAGES="my_digit.png"))
-	$(BIN)/python -m stages.predict $(MODEL) $(IMAGES)
+	$(BIN)/mnist-predict $(MODEL) $(IMAGES)

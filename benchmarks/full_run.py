@@ -21,7 +21,15 @@ from typing import Any
 import yaml
 
 MODELS = ("A", "B", "B_adj", "B_adj2")
-COPIED = ("stages", "dvc.yaml", "params.yaml", ".gitignore", "data/.gitignore")
+COPIED = (
+    "stages",
+    "mnist_cnn",
+    "dvc.yaml",
+    "params.yaml",
+    ".gitignore",
+    "data/.gitignore",
+    "reference/notebook_history.csv",
+)
 
 
 def fresh_repository(destination: Path) -> None:

@@ -1,4 +1,4 @@
-"""The pipeline's own training (stages.train), timed the same way as the notebook path.
+"""The pipeline's own training (mnist_cnn.training), timed the same way as the notebook path.
 
 Usage: python -m benchmarks.pipeline_path --model NAME [--epochs N] [--limit N]
                                           [--set train.KEY=VALUE ...] [--output FILE]
@@ -17,21 +17,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-import keras
 import numpy as np
 import yaml
 
 from benchmarks.timing import EpochClock, load_prepared, write_report
-from stages import resume
-from stages.devices import training_scope
-from stages.models import build_model
-from stages.params import PARAMS_FILE, Params, parse_params
-from stages.train import Split, compile_model, fit_epochs, set_up_runtime
+from mnist_cnn.layout import Layout
+from mnist_cnn.params import Params, parse_params, read_yaml
+from mnist_cnn.training.loop import Split, TrainingJob, train_model
+from mnist_cnn.training.resume import ResumeState
+from mnist_cnn.training.runtime import set_up_runtime
 
 
 def params_with(overrides: list[str]) -> Params:
     """params.yaml with dotted `key=value` overrides, the values read as YAML."""
-    raw = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
+    raw = read_yaml(Layout(Path(".")).params_file)
     for override in overrides:
         key, _, value = override.partition("=")
         *parents, leaf = key.split(".")
@@ -48,35 +47,22 @@ def train_pipeline(name: str, params: Params, limit: int | None) -> dict[str, An
     train = Split(prepared["train_images"], eye[prepared["train_labels"]])
     val = Split(prepared["val_images"], eye[prepared["val_labels"]])
     clock = EpochClock()
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-resume-") as scratch,
-        training_scope(params.train.data_parallel, params.train.batch_size),
-    ):
-        model = build_model(name, params.model(name).layers, params.image_shape, params.seed)
-        compile_model(model, params.train)
-
-        def save_epoch(model: keras.Model, history: list[dict[str, float]]) -> None:
-            resume.save(Path(scratch), "benchmark", model, history)
-            clock.tick()
-
+    with tempfile.TemporaryDirectory(prefix="bench-resume-") as scratch:
+        # The resume point the training stage writes after every epoch, into scratch space.
+        resume = ResumeState(Path(scratch) / name, "benchmark")
         clock.last = time.perf_counter()
-        history = fit_epochs(
-            model,
-            train,
-            val,
-            params.train,
-            params.model(name),
-            params.seed,
-            [],
-            save_epoch,
-            [],
-            verbose=0,
+        trained = train_model(
+            TrainingJob.declared(params, name),
+            train=train,
+            val=val,
+            steps_per_execution=params.runtime.steps_per_execution,
+            callbacks=[resume.callback(), clock],
         )
     return {
         "epoch_seconds": clock.seconds,
-        "epochs_run": len(history),
-        "accuracy": history[-1]["accuracy"],
-        "val_accuracy": history[-1]["val_accuracy"],
+        "epochs_run": len(trained.history),
+        "accuracy": trained.history[-1]["accuracy"],
+        "val_accuracy": trained.history[-1]["val_accuracy"],
     }
 
 
@@ -92,7 +78,7 @@ def main() -> None:
     if args.epochs is not None:
         overrides.append(f"models.{args.model}.epochs={args.epochs}")
     params = params_with(overrides)
-    set_up_runtime(params)
+    set_up_runtime(params.seed, params.train)
     started = time.perf_counter()
     run = train_pipeline(args.model, params, args.limit)
     write_report(

@@ -13,7 +13,7 @@ from typing import Any
 import keras
 import numpy as np
 
-PREPARED_DIR = Path("data/prepared")
+from mnist_cnn.layout import Layout
 
 
 class EpochClock(keras.callbacks.Callback):
@@ -41,7 +41,7 @@ def load_prepared(limit: int | None) -> dict[str, np.ndarray]:
     """The prepared split (uint8 images, integer labels), cut to the first `limit` train images."""
     arrays = {}
     for part in ("train", "val"):
-        with np.load(PREPARED_DIR / f"{part}.npz", allow_pickle=False) as archive:
+        with np.load(Layout(Path(".")).prepared_part(part), allow_pickle=False) as archive:
             arrays[f"{part}_images"] = archive["images"]
             arrays[f"{part}_labels"] = archive["labels"]
     if limit is not None:

@@ -1,144 +1,15 @@
-"""Stage `crossval`: is B better than A on k splits, not one? Stratified k-fold over the
-training images (the train and validation parts of the split together), as the notebook
-suggested but never did.
+"""DVC stage crossval: stratified k-fold cross-validation of crossval.models."""
 
-Off by default (`crossval.enabled: false`): the stage then only writes a note that it was
-skipped, in seconds. Each fold trains every model in `crossval.models` with the training
-stage's own build, compile and epoch loop, and keeps its last-epoch validation accuracy.
-"""
+import argparse
 
-from __future__ import annotations
-
-import dataclasses
-import sys
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
-
-import keras
-import numpy as np
-from sklearn.model_selection import StratifiedKFold
-
-from stages import artifacts, stats
-from stages.errors import DataError, run_cli
-from stages.models import build_model
-from stages.params import CrossvalParams, Params, load_params
-from stages.reproducibility import set_up_determinism
-from stages.train import Split, compile_model, fit_epochs
-
-PREPARED_DIR = Path("data/prepared")
-CROSSVAL_METRICS = Path("metrics/crossval.json")
-
-FoldCallback = Callable[[str, int, float], None]
-
-
-def skipped_summary(settings: CrossvalParams) -> dict[str, Any]:
-    return {"enabled": False, "folds": settings.folds, "note": "skipped: crossval.enabled is false"}
-
-
-def fold_indices(labels: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(training rows, validation rows) of each stratified fold, shuffled by `seed`."""
-    digits, counts = np.unique(labels, return_counts=True)
-    if counts.min() < folds:
-        raise DataError(
-            f"crossval.folds = {folds} exceeds the {counts.min()} training images "
-            f"of digit {digits[np.argmin(counts)]}; lower crossval.folds or raise "
-            "split.limit"
-        )
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    return list(splitter.split(np.zeros(len(labels)), labels))
-
-
-def train_fold(name: str, params: Params, train: Split, val: Split) -> float:
-    """Train a fresh `name` on one fold; its last-epoch validation accuracy."""
-    model_params = dataclasses.replace(params.model(name), epochs=params.crossval.epochs)
-    model = build_model(name, model_params.layers, params.image_shape, params.seed)
-    compile_model(model, params.train)
-    history = fit_epochs(
-        model,
-        train,
-        val,
-        params.train,
-        model_params,
-        params.seed,
-        [],
-        lambda model, history: None,
-        [],
-        verbose=0,
-    )
-    keras.backend.clear_session()
-    return history[-1]["val_accuracy"]
-
-
-def cross_validate(
-    images: np.ndarray, one_hot: np.ndarray, params: Params, on_fold: FoldCallback
-) -> dict[str, list[float]]:
-    """Validation accuracy of every listed model in every fold; the same folds for all."""
-    labels = np.argmax(one_hot, axis=1)
-    accuracies: dict[str, list[float]] = {name: [] for name in params.crossval.models}
-    for fold, (train_rows, val_rows) in enumerate(
-        fold_indices(labels, params.crossval.folds, params.seed), start=1
-    ):
-        train = Split(images=images[train_rows], one_hot=one_hot[train_rows])
-        val = Split(images=images[val_rows], one_hot=one_hot[val_rows])
-        for name in params.crossval.models:
-            accuracies[name].append(train_fold(name, params, train, val))
-            on_fold(name, fold, accuracies[name][-1])
-    return accuracies
-
-
-def summarise(
-    accuracies: dict[str, list[float]], settings: CrossvalParams, images: int
-) -> dict[str, Any]:
-    """Spread of validation accuracy per model and a paired t-test per pair of models."""
-    models = {
-        name: {
-            "val_accuracy": stats.spread(values),
-            "fold_val_accuracy": {str(fold): value for fold, value in enumerate(values, start=1)},
-        }
-        for name, values in accuracies.items()
-    }
-    pairs = {
-        stats.pair_key(first, second): stats.paired_t_test(accuracies[first], accuracies[second])
-        for first, second in stats.model_pairs(list(accuracies))
-    }
-    return {
-        "enabled": True,
-        "folds": settings.folds,
-        "epochs": settings.epochs,
-        "images": images,
-        "models": models,
-        "pairs": pairs,
-    }
-
-
-def training_images() -> tuple[np.ndarray, np.ndarray]:
-    """The train and validation parts together: all (or split.limit) training images."""
-    parts = [
-        artifacts.read_npz(PREPARED_DIR / f"{part}.npz", ("images", "one_hot", "source_index"))
-        for part in ("train", "val")
-    ]
-    order = np.argsort(np.concatenate([part["source_index"] for part in parts]), kind="stable")
-    images = np.concatenate([part["images"] for part in parts])[order]
-    one_hot = np.concatenate([part["one_hot"] for part in parts])[order]
-    return images, one_hot
-
-
-def report_fold(name: str, fold: int, accuracy: float) -> None:
-    print(f"crossval {name} fold {fold}: val_accuracy {accuracy:.4f}", file=sys.stderr)
+from mnist_cnn.cli import run_stage
+from mnist_cnn.pipeline import crossval
 
 
 def main() -> None:
-    params = load_params()
-    if not params.crossval.enabled:
-        artifacts.write_json(CROSSVAL_METRICS, skipped_summary(params.crossval))
-        return
-    set_up_determinism(params.seed, params.train.deterministic, params.train.threads)
-    keras.mixed_precision.set_global_policy(params.train.precision)
-    images, one_hot = training_images()
-    accuracies = cross_validate(images, one_hot, params, report_fold)
-    artifacts.write_json(CROSSVAL_METRICS, summarise(accuracies, params.crossval, len(images)))
+    argparse.ArgumentParser(prog="python -m stages.crossval", description=__doc__).parse_args()
+    run_stage(crossval.run)
 
 
 if __name__ == "__main__":
-    run_cli(main)
+    main()

@@ -1,85 +1,15 @@
-"""Stage `split`: the notebook's 90/10 train/validation split, stratified and seeded.
+"""DVC stage split: the notebook's 90/10 train/validation split into data/split."""
 
-The 10,000 test images are passed through untouched and never seen by fitting or selection.
-Each part keeps `source_index`, the row in the original IDX file, so overlap can be checked.
-"""
+import argparse
 
-from __future__ import annotations
-
-from pathlib import Path
-
-import numpy as np
-from sklearn.model_selection import train_test_split
-
-from stages import artifacts
-from stages.errors import DataError, run_cli
-from stages.mnist_idx import TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, parse_idx
-from stages.params import SplitParams, load_params
-
-RAW_DIR = Path("data/raw")
-SPLIT_DIR = Path("data/split")
-
-
-def read_pair(raw_dir: Path, images_name: str, labels_name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Images and labels of one IDX pair, refusing mismatched counts or labels outside 0-9."""
-    parts = []
-    for name in (images_name, labels_name):
-        path = raw_dir / name
-        if not path.is_file():
-            raise DataError(f"{path}: file not found; run the download stage (dvc repro download)")
-        parts.append(parse_idx(path.read_bytes(), str(path)))
-    images, labels = parts
-    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-        raise DataError(
-            f"{raw_dir}: {images_name} {images.shape} and {labels_name} "
-            f"{labels.shape} do not pair up"
-        )
-    if labels.size and labels.max() > 9:
-        raise DataError(f"{raw_dir / labels_name}: label {labels.max()} outside 0-9")
-    return images, labels
-
-
-def split_indices(
-    labels: np.ndarray, settings: SplitParams, seed: int, num_classes: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Row indices of the training and validation parts of the (limited) training set."""
-    count = len(labels) if settings.limit is None else min(settings.limit, len(labels))
-    indices = np.arange(count)
-    val_count = int(np.ceil(count * settings.val_fraction))
-    if settings.stratify and (val_count < num_classes or count - val_count < num_classes):
-        raise DataError(
-            f"split.limit = {settings.limit} with val_fraction = "
-            f"{settings.val_fraction} leaves fewer images than classes in a part; "
-            "raise split.limit"
-        )
-    train_rows, val_rows = train_test_split(
-        indices,
-        test_size=settings.val_fraction,
-        random_state=seed,
-        shuffle=True,
-        stratify=labels[:count] if settings.stratify else None,
-    )
-    return np.sort(train_rows), np.sort(val_rows)
+from mnist_cnn.cli import run_stage
+from mnist_cnn.pipeline import split
 
 
 def main() -> None:
-    params = load_params()
-    train_images, train_labels = read_pair(RAW_DIR, TRAIN_IMAGES, TRAIN_LABELS)
-    test_images, test_labels = read_pair(RAW_DIR, TEST_IMAGES, TEST_LABELS)
-    train_rows, val_rows = split_indices(
-        train_labels, params.split, params.seed, params.num_classes
-    )
-    parts = {
-        "train": (train_images[train_rows], train_labels[train_rows], train_rows),
-        "val": (train_images[val_rows], train_labels[val_rows], val_rows),
-        "test": (test_images, test_labels, np.arange(len(test_labels))),
-    }
-    with artifacts.atomic_directory(SPLIT_DIR) as staging:
-        for part, (images, labels, rows) in parts.items():
-            artifacts.write_npz(
-                staging / f"{part}.npz", images=images, labels=labels, source_index=rows
-            )
+    argparse.ArgumentParser(prog="python -m stages.split", description=__doc__).parse_args()
+    run_stage(split.run)
 
 
 if __name__ == "__main__":
-    run_cli(main)
+    main()

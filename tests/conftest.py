@@ -1,41 +1,41 @@
-"""Shared fixtures: one shrinks params.yaml, one builds a throw-away pipeline workspace."""
+"""Fixtures: tiny MNIST look-alikes, shrunk params, workspaces and throw-away pipeline repos.
+
+Plain helper functions live in tests/helpers.py; this file only declares fixtures.
+"""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
+from mnist_cnn.layout import Layout
+from mnist_cnn.params import Params
+from mnist_cnn.pipeline import download, preprocess, split
+from tests.helpers import (
+    REPO_ROOT,
+    load_repo_params,
+    make_pipeline_repo,
+    run,
+    shrink_params,
+    workspace,
+)
 from tests.mnist_fixtures import write_idx_set
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_MNIST = REPO_ROOT.parent / "shared" / "data" / "mnist"
-VENV_BIN = Path(sys.executable).parent
 
+@pytest.fixture(scope="session")
+def shared_mnist() -> Path:
+    """The exact MNIST copy beside the checkout (../shared/data/mnist), outside the repository.
 
-def load_repo_params() -> dict[str, Any]:
-    return yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
-
-
-def shrink_params(
-    params: dict[str, Any], mirror: Path, checksums: dict[str, str] | None, epochs: int = 1
-) -> dict[str, Any]:
-    """The repository's params, pointed at `mirror` and cut to a few seconds of training."""
-    params["download"]["mirrors"] = [str(mirror)]
-    if checksums is not None:
-        params["download"]["sha256"] = checksums
-    params["download"]["backoff_seconds"] = 0.0
-    params["train"]["batch_size"] = 32
-    params["train"]["steps_per_execution"] = 1
-    for model in params["models"].values():
-        model["epochs"] = epochs
-    return params
+    Tests that read it ask for this fixture, so the dependency is visible; they are skipped
+    where the copy is absent.
+    """
+    copy = REPO_ROOT.parent / "shared" / "data" / "mnist"
+    if not (copy / "SHA256SUMS").is_file():
+        pytest.skip(f"no offline MNIST copy at {copy}")
+    return copy
 
 
 @pytest.fixture
@@ -51,60 +51,19 @@ def small_params(idx_mirror: tuple[Path, dict[str, str]]) -> dict[str, Any]:
     return shrink_params(load_repo_params(), mirror, checksums)
 
 
-def write_params(directory: Path, params: dict[str, Any]) -> None:
-    (directory / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+@pytest.fixture
+def small_workspace(tmp_path: Path, small_params: dict[str, Any]) -> tuple[Layout, Params]:
+    """A folder holding the small params.yaml, for calling the pipeline's steps directly."""
+    return workspace(tmp_path / "workspace", small_params)
 
 
 @pytest.fixture
-def stage_workspace(
-    tmp_path: Path, small_params: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    """A working directory with the small params.yaml, for calling stage main()s directly."""
-    workspace = tmp_path / "workspace"
-    workspace.mkdir()
-    write_params(workspace, small_params)
-    monkeypatch.chdir(workspace)
-    return workspace
-
-
-def run(
-    command: list[str], cwd: Path, check: bool = True, **kwargs: Any
-) -> subprocess.CompletedProcess[str]:
-    """Run a command with this interpreter's environment first on PATH; fail with its output."""
-    env = {
-        **os.environ,
-        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
-        "PYTHONPATH": str(cwd),
-        "DVC_NO_ANALYTICS": "1",
-    }
-    result = subprocess.run(command, cwd=cwd, env=env, text=True, capture_output=True, **kwargs)
-    if check and result.returncode != 0:
-        raise AssertionError(
-            f"{' '.join(command)} exited {result.returncode}\n"
-            f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
-        )
-    return result
-
-
-def make_pipeline_repo(destination: Path, params: dict[str, Any]) -> Path:
-    """A real git + DVC repository holding this project's code and the given params."""
-    destination.mkdir(parents=True)
-    shutil.copytree(
-        REPO_ROOT / "stages", destination / "stages", ignore=shutil.ignore_patterns("__pycache__")
-    )
-    for name in ("dvc.yaml", ".gitignore"):
-        shutil.copy2(REPO_ROOT / name, destination / name)
-    (destination / "data").mkdir()
-    shutil.copy2(REPO_ROOT / "data" / ".gitignore", destination / "data" / ".gitignore")
-    write_params(destination, params)
-    run(["git", "init", "-q", "-b", "main"], destination)
-    run(["git", "config", "user.email", "tests@example.invalid"], destination)
-    run(["git", "config", "user.name", "tests"], destination)
-    run(["dvc", "init", "-q"], destination)
-    run(["dvc", "config", "core.analytics", "false"], destination)
-    run(["git", "add", "-A"], destination)
-    run(["git", "commit", "-qm", "pipeline under test"], destination)
-    return destination
+def prepared_workspace(small_workspace: tuple[Layout, Params]) -> tuple[Layout, Params]:
+    """The small workspace after the real download, split and preprocess steps."""
+    layout, params = small_workspace
+    for step in (download, split, preprocess):
+        step.run(layout, params)
+    return layout, params
 
 
 @pytest.fixture

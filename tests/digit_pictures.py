@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib import font_manager
 from PIL import Image, ImageDraw, ImageFont
 
-from stages.mnist_idx import TEST_IMAGES, TEST_LABELS, parse_idx
+from mnist_cnn.idx import TEST_IMAGES, TEST_LABELS, parse_idx
 
 FONT_FAMILIES = ("DejaVu Sans", "DejaVu Serif", "DejaVu Sans Mono")
 FONT_SIZES = (24, 60, 150)

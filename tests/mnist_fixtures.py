@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from stages.mnist_idx import TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, encode_idx
+from mnist_cnn.idx import TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, encode_idx
 
 
 def synthetic_digits(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

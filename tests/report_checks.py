@@ -77,11 +77,12 @@ def check_pairs(report: str, evaluation: dict[str, Any]) -> None:
         )
         pair = evaluation["pairs"][key]
         counts = (int(match["many"]), int(match["few"]))
+        only_first, only_second = pair["only_first_correct"], pair["only_second_correct"]
         if match["winner"]:
-            winner_count = pair["b"] if key.startswith(f"{first}_vs_") else pair["c"]
-            assert counts == (winner_count, pair["b"] + pair["c"] - winner_count)
+            winner_count = only_first if key.startswith(f"{first}_vs_") else only_second
+            assert counts == (winner_count, only_first + only_second - winner_count)
         else:
-            assert counts == (pair["b"], pair["c"])
+            assert counts == (only_first, only_second)
         if match["p"] is None:
             assert pair["p_value"] < 1e-300
         else:

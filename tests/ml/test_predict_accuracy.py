@@ -15,14 +15,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from stages.mnist_idx import TRAIN_IMAGES, TRAIN_LABELS, parse_idx
-from stages.models import build_model
-from stages.params import parse_params
-from stages.predict import Prediction, classify, predict_files
-from stages.reproducibility import set_up_determinism
-from stages.train import compile_model
-from tests.conftest import SHARED_MNIST, load_repo_params
+from mnist_cnn.idx import TRAIN_IMAGES, TRAIN_LABELS, parse_idx
+from mnist_cnn.params import parse_params
+from mnist_cnn.predict.cli import Prediction, classify, predict_files
+from mnist_cnn.training.loop import Split, TrainingJob, train_model
+from mnist_cnn.training.runtime import set_up_runtime
 from tests.digit_pictures import mnist_test_digits, typeset_digits
+from tests.helpers import load_repo_params
 
 pytestmark = pytest.mark.slow
 
@@ -31,20 +30,20 @@ EPOCHS = 3
 MNIST_PNGS = 1_000
 
 
-def read_mnist(name: str) -> np.ndarray:
-    return parse_idx(gzip.decompress((SHARED_MNIST / f"{name}.gz").read_bytes()), name)
+def read_mnist(mirror: Path, name: str) -> np.ndarray:
+    return parse_idx(gzip.decompress((mirror / f"{name}.gz").read_bytes()), name)
 
 
 @pytest.fixture(scope="module")
-def trained_model() -> keras.Model:
+def trained_model(shared_mnist: Path) -> keras.Model:
+    """Model B trained by the pipeline's own loop on the first 12,000 real training digits."""
     params = parse_params(load_repo_params())
-    set_up_determinism(params.seed, deterministic=True, threads=None)
-    images = read_mnist(TRAIN_IMAGES)[:TRAIN_IMAGES_USED, ..., np.newaxis]
-    labels = read_mnist(TRAIN_LABELS)[:TRAIN_IMAGES_USED]
-    model = build_model("B", params.model("B").layers, params.image_shape, params.seed)
-    compile_model(model, params.train)
-    model.fit(images, np.eye(10, dtype=np.uint8)[labels], batch_size=32, epochs=EPOCHS, verbose=0)
-    return model
+    set_up_runtime(params.seed, params.train)
+    images = read_mnist(shared_mnist, TRAIN_IMAGES)[:TRAIN_IMAGES_USED, ..., np.newaxis]
+    one_hot = np.eye(10, dtype=np.uint8)[read_mnist(shared_mnist, TRAIN_LABELS)[:TRAIN_IMAGES_USED]]
+    fitting, checking = Split(images[1000:], one_hot[1000:]), Split(images[:1000], one_hot[:1000])
+    job = TrainingJob.declared(params, "B").with_epochs(EPOCHS)
+    return train_model(job, train=fitting, val=checking, steps_per_execution=16).model
 
 
 def accuracy(predictions: list[Prediction], truth: dict[str, int]) -> float:
@@ -78,8 +77,10 @@ def test_typeset_digits_on_paper_are_read(trained_model, tmp_path):
     assert read - naive >= 0.5
 
 
-def test_mnist_test_digits_saved_as_png_score_like_the_test_set(trained_model, tmp_path):
-    images, labels = mnist_test_digits(SHARED_MNIST, MNIST_PNGS)
+def test_mnist_test_digits_saved_as_png_score_like_the_test_set(
+    trained_model, tmp_path, shared_mnist
+):
+    images, labels = mnist_test_digits(shared_mnist, MNIST_PNGS)
     truth = {}
     for index, (image, label) in enumerate(zip(images, labels, strict=True)):
         path = tmp_path / f"{index:04d}_{label}.png"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, run
+from tests.helpers import REPO_ROOT, run
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import VENV_BIN, run
+from tests.helpers import VENV_BIN, run
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import make_pipeline_repo, run
+from tests.helpers import make_pipeline_repo, run
 
 pytestmark = pytest.mark.slow
 

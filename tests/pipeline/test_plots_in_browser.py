@@ -24,7 +24,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from tests.conftest import load_repo_params, run
+from tests.helpers import load_repo_params, run
 
 pytestmark = pytest.mark.slow
 

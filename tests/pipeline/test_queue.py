@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import run
+from tests.helpers import run
 
 pytestmark = pytest.mark.slow
 

@@ -10,12 +10,12 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tests.conftest import run
+from tests.helpers import declared_models, ran_stages, run
 
 pytestmark = pytest.mark.slow
 
 BUCKET = "mnist-pipeline"
-MODELS = ("A", "B", "B_adj", "B_adj2")
+MODELS = declared_models()
 
 
 @pytest.fixture
@@ -41,12 +41,6 @@ def stored_objects(endpoint: str) -> int:
         Bucket=BUCKET
     )
     return int(listing.get("KeyCount", 0))
-
-
-def ran_stages(output: str) -> list[str]:
-    return sorted(
-        line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage")
-    )
 
 
 def test_push_then_pull_and_repro_pull_fetch_instead_of_training(

@@ -8,15 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import run
+from tests.helpers import ran_stages, run
 
 pytestmark = pytest.mark.slow
-
-
-def ran_stages(output: str) -> list[str]:
-    return sorted(
-        line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage")
-    )
 
 
 def test_changing_an_evaluate_param_reruns_only_evaluate(pipeline_repo: Path) -> None:

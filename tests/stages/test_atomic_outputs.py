@@ -11,9 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stages import artifacts
-from tests.conftest import REPO_ROOT
-from tests.stages.stage_cli import stage_environment
+from mnist_cnn import files
+from tests.helpers import REPO_ROOT, command_environment
 
 # A child that writes through the real artifacts helpers, slowed down (64 KiB per 20 ms) so
 # the test can kill it while bytes are going to disk. It prints "writing" once it has started.
@@ -21,7 +20,7 @@ SLOW_WRITER = r"""
 import sys, time
 from pathlib import Path
 import numpy as np
-from stages import artifacts
+from mnist_cnn import files
 
 real_write_array = np.lib.format.write_array
 
@@ -42,17 +41,17 @@ np.lib.format.write_array = slow_write_array
 target = Path(sys.argv[2])
 big = np.arange(8 << 20, dtype=np.uint8)
 if sys.argv[1] == "npz":
-    artifacts.write_npz(target, images=big)
+    files.write_npz(target, images=big)
 else:
-    with artifacts.atomic_directory(target) as staging:
-        artifacts.write_npz(staging / "part.npz", images=big)
+    with files.atomic_directory(target) as staging:
+        files.write_npz(staging / "part.npz", images=big)
 """
 
 
 def kill_while_writing(kind: str, target: Path) -> None:
     child = subprocess.Popen(
         [sys.executable, "-c", SLOW_WRITER, kind, str(target)],
-        env=stage_environment(),
+        env=command_environment(REPO_ROOT),
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -71,7 +70,7 @@ def leftovers(folder: Path, target: Path) -> list[str]:
 def test_sigkill_mid_write_keeps_the_old_complete_file(tmp_path):
     target = tmp_path / "out" / "train.npz"
     old = np.arange(1000, dtype=np.uint8)
-    artifacts.write_npz(target, images=old)
+    files.write_npz(target, images=old)
     old_bytes = target.read_bytes()
 
     kill_while_writing("npz", target)
@@ -97,14 +96,14 @@ def test_next_write_removes_temporaries_of_killed_writers_only(tmp_path):
     live_writer = target.parent / f".train.npz.{os.getppid()}.abc123.tmp.npz"
     live_writer.write_bytes(b"another process is still writing this")
 
-    artifacts.write_npz(target, images=np.zeros(3, dtype=np.uint8))
+    files.write_npz(target, images=np.zeros(3, dtype=np.uint8))
 
     assert leftovers(target.parent, target) == [live_writer.name]
 
 
 def test_sigkill_mid_write_of_a_folder_output_keeps_the_old_folder(tmp_path):
     target = tmp_path / "data" / "split"
-    with artifacts.atomic_directory(target) as staging:
+    with files.atomic_directory(target) as staging:
         (staging / "old.txt").write_text("complete\n")
 
     kill_while_writing("directory", target)
@@ -112,7 +111,7 @@ def test_sigkill_mid_write_of_a_folder_output_keeps_the_old_folder(tmp_path):
     assert [path.name for path in target.iterdir()] == ["old.txt"]
     stray = leftovers(target.parent, target)
     assert len(stray) == 1 and stray[0].startswith(".split.") and stray[0].endswith(".tmp")
-    with artifacts.atomic_directory(target) as staging:
+    with files.atomic_directory(target) as staging:
         (staging / "new.txt").write_text("complete\n")
     assert leftovers(target.parent, target) == []
     assert [path.name for path in target.iterdir()] == ["new.txt"]
@@ -120,8 +119,8 @@ def test_sigkill_mid_write_of_a_folder_output_keeps_the_old_folder(tmp_path):
 
 def test_an_error_inside_the_block_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
     target = tmp_path / "metrics.json"
-    artifacts.write_json(target, {"accuracy": 0.5})
-    with pytest.raises(RuntimeError), artifacts.atomic_path(target) as temporary:
+    files.write_json(target, {"accuracy": 0.5})
+    with pytest.raises(RuntimeError), files.atomic_path(target) as temporary:
         temporary.write_text('{"accuracy": ')
         raise RuntimeError("stage failed half-way")
     assert target.read_text() == '{\n  "accuracy": 0.5\n}\n'
@@ -130,9 +129,9 @@ def test_an_error_inside_the_block_keeps_the_old_file_and_leaves_no_temporary(tm
 
 def test_an_error_inside_a_folder_block_keeps_the_old_folder(tmp_path):
     target = tmp_path / "raw"
-    with artifacts.atomic_directory(target) as staging:
+    with files.atomic_directory(target) as staging:
         (staging / "a").write_text("old\n")
-    with pytest.raises(OSError), artifacts.atomic_directory(target) as staging:
+    with pytest.raises(OSError), files.atomic_directory(target) as staging:
         (staging / "a").write_text("new\n")
         raise OSError(28, "No space left on device")
     assert (target / "a").read_text() == "old\n"

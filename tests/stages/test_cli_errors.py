@@ -2,32 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 import yaml
 
-from stages.errors import EXIT_USER_ERROR
-from tests.conftest import load_repo_params, write_params
-from tests.stages.stage_cli import run_stage, stage_lines
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == EXIT_USER_ERROR, result.stderr
-    assert "Traceback" not in result.stderr
-    lines = stage_lines(result.stderr)
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ")
-    return lines[0]
-
-
-def with_value(params: dict, path: str, value: object) -> dict:
-    *parents, last = path.split(".")
-    node = params
-    for key in parents:
-        node = node[int(key)] if key.isdigit() else node[key]
-    node[int(last) if last.isdigit() else last] = value
-    return params
+from tests.helpers import assert_one_line_error, load_repo_params, run_stage, set_key, write_params
 
 
 @pytest.mark.parametrize(
@@ -48,12 +26,12 @@ def with_value(params: dict, path: str, value: object) -> dict:
         (
             "models.B.layers.0.kind",
             "conv3d",
-            "models.B.layers[0].kind = 'conv3d' is not a known layer kind; expected one of conv2d",
+            "models.B.layers[0].kind = 'conv3d' is not a known kind; expected one of conv2d",
         ),
     ],
 )
 def test_bad_value_stops_the_stage_with_key_value_and_allowed(tmp_path, path, value, expected):
-    write_params(tmp_path, with_value(load_repo_params(), path, value))
+    write_params(tmp_path, set_key(load_repo_params(), path, value))
     line = assert_one_line_error(run_stage(tmp_path, "stages.split"))
     assert line.startswith(f"error: {expected}")
 

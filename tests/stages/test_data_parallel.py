@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import yaml
 
-from tests.conftest import run
+from tests.helpers import run
 
 pytestmark = pytest.mark.slow
 
@@ -24,9 +24,9 @@ import sys
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from stages.train import cli
+import runpy
 sys.argv = ["stages.train", "B"]
-cli()
+runpy.run_module("stages.train", run_name="__main__")
 """
 
 

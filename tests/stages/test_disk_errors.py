@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stages import split, train
-from stages.errors import EXIT_USER_ERROR, run_cli
-from tests.stages.stage_cli import failed_in_process, stage_environment
+from mnist_cnn.errors import EXIT_USER_ERROR
+from mnist_cnn.pipeline import download, split, train
+from tests.helpers import REPO_ROOT, command_environment, failed_in_process
 
 FILE_SIZE_LIMIT = 100_000  # bytes; each synthetic image file is about 300 kB
 
@@ -28,19 +28,22 @@ def limit_file_size() -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, FILE_SIZE_LIMIT))
 
 
-def test_kernel_refusing_a_write_stops_download_with_one_line_and_no_data(stage_workspace):
+def test_kernel_refusing_a_write_stops_download_with_one_line_and_no_data(small_workspace):
+    layout, _ = small_workspace
     result = subprocess.run(
         [sys.executable, "-m", "stages.download"],
-        cwd=stage_workspace,
-        env=stage_environment(),
+        cwd=layout.root,
+        env=command_environment(REPO_ROOT),
         text=True,
         capture_output=True,
         preexec_fn=limit_file_size,
         timeout=120,
     )
     assert result.returncode == EXIT_USER_ERROR
-    assert result.stderr == "error: File too large (data/raw/train-images-idx3-ubyte)\n"
-    assert list((stage_workspace / "data").iterdir()) == []
+    assert result.stderr.splitlines()[-1] == (
+        "error: File too large (data/raw/train-images-idx3-ubyte)"
+    )
+    assert list((layout.root / "data").iterdir()) == []
 
 
 def refuse_writes_in(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -60,19 +63,16 @@ def refuse_writes_in(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "open", lambda path, *a, **k: refuse(path, real_open, *a, **k))
 
 
-def test_read_only_data_folder_stops_download_with_one_line(stage_workspace, monkeypatch, capsys):
-    from stages import download
-
-    data = stage_workspace / "data"
+def test_read_only_data_folder_stops_download_with_one_line(small_workspace, monkeypatch, capsys):
+    layout, params = small_workspace
+    data = layout.raw_dir.parent
     data.mkdir()
     refuse_writes_in(data, monkeypatch)
     try:
-        with pytest.raises(SystemExit) as raised:
-            run_cli(download.main)
+        line = failed_in_process(lambda: download.run(layout, params), capsys)
     finally:
         data.chmod(0o755)
-    assert raised.value.code == EXIT_USER_ERROR
-    assert capsys.readouterr().err == "error: Permission denied (data/raw)\n"
+    assert line == f"error: Permission denied ({layout.raw_dir})"
     assert list(data.iterdir()) == []
 
 
@@ -94,24 +94,22 @@ def no_space() -> OSError:
 
 
 def test_disk_full_while_writing_the_second_split_leaves_no_data_split(
-    stage_workspace, monkeypatch, capsys
+    small_workspace, monkeypatch, capsys
 ):
-    from stages import download
-
-    download.main()
+    layout, params = small_workspace
+    download.run(layout, params)
     monkeypatch.setattr(
         np.lib.format, "write_array", fail_on_call(4, np.lib.format.write_array, no_space())
     )
-    with pytest.raises(SystemExit) as raised:
-        run_cli(split.main)
-    assert raised.value.code == EXIT_USER_ERROR
-    assert capsys.readouterr().err == "error: No space left on device (data/split/val.npz)\n"
-    assert sorted(path.name for path in (stage_workspace / "data").iterdir()) == ["raw"]
+    line = failed_in_process(lambda: split.run(layout, params), capsys)
+    assert line == f"error: No space left on device ({layout.split_part('val')})"
+    assert sorted(path.name for path in layout.raw_dir.parent.iterdir()) == ["raw"]
 
 
 def test_disk_full_while_writing_training_metrics_leaves_no_training_output(
     prepared_workspace, monkeypatch, capsys
 ):
+    layout, params = prepared_workspace
     real_fsync = os.fsync
 
     def fsync_failing_on_the_metrics(descriptor: int) -> None:
@@ -120,13 +118,13 @@ def test_disk_full_while_writing_training_metrics_leaves_no_training_output(
         real_fsync(descriptor)
 
     monkeypatch.setattr(os, "fsync", fsync_failing_on_the_metrics)
-    assert failed_in_process(lambda: train.main("B"), capsys) == (
-        "error: No space left on device (metrics/train/B.json)"
+    assert failed_in_process(lambda: train.run(layout, params, "B"), capsys) == (
+        f"error: No space left on device ({layout.train_metrics('B')})"
     )
     written = [
         path
         for folder in ("data/models", "metrics", "plots")
-        for path in (prepared_workspace / folder).rglob("*")
+        for path in (layout.root / folder).rglob("*")
         if path.is_file()
     ]
     assert written == []
@@ -136,27 +134,21 @@ def test_resume_directory_kept_after_a_failed_write_resumes_without_training(
     prepared_workspace, monkeypatch, capsys
 ):
     """After the disk error is fixed, the rerun picks up the finished training from .resume."""
+    layout, params = prepared_workspace
     monkeypatch.setattr(train, "summary_text", fail_on_call(1, train.summary_text, no_space()))
-    with pytest.raises(SystemExit):
-        run_cli(lambda: train.main("B"))
-    capsys.readouterr()
+    failed_in_process(lambda: train.run(layout, params, "B"), capsys)
     monkeypatch.undo()
-    monkeypatch.chdir(prepared_workspace)
 
-    train.main("B")
+    train.run(layout, params, "B")
 
-    lines = capsys.readouterr().err.splitlines()
-    assert lines == ["B: resuming after epoch 1 from .resume/B"]
-    assert (prepared_workspace / "metrics/train/B.json").is_file()
-    assert not (prepared_workspace / ".resume/B").exists()
+    resume_dir = layout.resume_dir(params.runtime.resume_dir, "B")
+    assert capsys.readouterr().err.splitlines() == [f"B: resuming after epoch 1 from {resume_dir}"]
+    assert layout.train_metrics("B").is_file()
+    assert not resume_dir.exists()
 
 
 def test_oserror_of_an_unrelated_path_is_reported_as_is(tmp_path, capsys):
     missing = tmp_path / "nowhere" / "input.npz"
-
-    def read_missing() -> None:
-        Path(missing).read_bytes()
-
-    with pytest.raises(SystemExit):
-        run_cli(read_missing)
-    assert capsys.readouterr().err == f"error: No such file or directory ({missing})\n"
+    assert failed_in_process(lambda: missing.read_bytes() and None, capsys) == (
+        f"error: No such file or directory ({missing})"
+    )

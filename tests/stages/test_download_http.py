@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from stages import download
-from stages.errors import DataError
-from stages.mnist_idx import MNIST_FILES, TEST_LABELS, TRAIN_IMAGES, encode_idx
-from tests.conftest import write_params
+from mnist_cnn.errors import DataError
+from mnist_cnn.idx import MNIST_FILES, TEST_LABELS, TRAIN_IMAGES, encode_idx
+from mnist_cnn.layout import Layout
+from mnist_cnn.pipeline import download
+from tests.helpers import run_stage, workspace
 from tests.stages.http_mirror import (
     CORRUPT,
     DROP,
@@ -21,7 +21,6 @@ from tests.stages.http_mirror import (
     MirrorPlan,
     serving,
 )
-from tests.stages.stage_cli import run_stage
 
 
 @pytest.fixture
@@ -30,82 +29,90 @@ def plan(idx_mirror) -> MirrorPlan:
     return MirrorPlan(files={name: (mirror / f"{name}.gz").read_bytes() for name in MNIST_FILES})
 
 
-def use_mirrors(
-    workspace: Path, params: dict, *mirrors: str, attempts: int = 3, timeout: float = 5.0
-) -> None:
+def set_mirrors(params: dict, *mirrors: str, attempts: int = 3, timeout: float = 5.0) -> dict:
     params["download"].update(mirrors=list(mirrors), attempts=attempts, timeout_seconds=timeout)
-    write_params(workspace, params)
+    return params
 
 
-def raw_checksums(workspace: Path) -> dict[str, str]:
+def download_from(
+    layout: Layout, params: dict, *mirrors: str, attempts: int = 3, timeout: float = 5.0
+) -> None:
+    """Run the download step with these mirrors written into the workspace's params.yaml."""
+    layout, parsed = workspace(
+        layout.root, set_mirrors(params, *mirrors, attempts=attempts, timeout=timeout)
+    )
+    download.run(layout, parsed)
+
+
+def raw_checksums(layout: Layout) -> dict[str, str]:
     return {
         path.name: hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted((workspace / "data/raw").iterdir())
+        for path in sorted(layout.raw_dir.iterdir())
     }
 
 
 def test_good_http_mirror_gives_all_four_verified_files(
-    stage_workspace, small_params, plan, idx_mirror
+    small_workspace, small_params, plan, idx_mirror
 ):
+    layout, _ = small_workspace
     with serving(plan) as server:
-        use_mirrors(stage_workspace, small_params, server.url)
-        download.main()
-    assert raw_checksums(stage_workspace) == dict(sorted(idx_mirror[1].items()))
+        download_from(layout, small_params, server.url)
+    assert raw_checksums(layout) == dict(sorted(idx_mirror[1].items()))
     assert all(plan.requests[name] == 1 for name in MNIST_FILES)
 
 
 def test_connection_dropped_mid_file_is_retried_on_the_same_mirror(
-    stage_workspace, small_params, plan, idx_mirror
+    small_workspace, small_params, plan, idx_mirror
 ):
+    layout, _ = small_workspace
     plan.behaviours[TRAIN_IMAGES] = [DROP, DROP, "good"]
     with serving(plan) as server:
-        use_mirrors(stage_workspace, small_params, server.url, attempts=3)
-        download.main()
+        download_from(layout, small_params, server.url, attempts=3)
     assert plan.requests[TRAIN_IMAGES] == 3
-    assert raw_checksums(stage_workspace) == dict(sorted(idx_mirror[1].items()))
+    assert raw_checksums(layout) == dict(sorted(idx_mirror[1].items()))
 
 
 def test_mirror_that_keeps_dropping_falls_through_to_a_local_directory(
-    stage_workspace, small_params, plan, idx_mirror
+    small_workspace, small_params, plan, idx_mirror
 ):
+    layout, _ = small_workspace
     mirror, checksums = idx_mirror
     plan.behaviours[TRAIN_IMAGES] = [DROP]
     with serving(plan) as server:
-        use_mirrors(stage_workspace, small_params, server.url, str(mirror), attempts=2)
-        download.main()
+        download_from(layout, small_params, server.url, str(mirror), attempts=2)
     assert plan.requests[TRAIN_IMAGES] == 2
-    assert raw_checksums(stage_workspace) == dict(sorted(checksums.items()))
+    assert raw_checksums(layout) == dict(sorted(checksums.items()))
 
 
-def test_stalled_connection_times_out_and_is_retried(stage_workspace, small_params, plan):
+def test_stalled_connection_times_out_and_is_retried(small_workspace, small_params, plan):
+    layout, _ = small_workspace
     plan.behaviours[TEST_LABELS] = [STALL, "good"]
     with serving(plan) as server:
-        use_mirrors(stage_workspace, small_params, server.url, timeout=0.5)
-        download.main()
+        download_from(layout, small_params, server.url, timeout=0.5)
     assert plan.requests[TEST_LABELS] == 2
 
 
 def test_corrupt_bytes_are_not_retried_not_written_and_the_next_mirror_serves(
-    stage_workspace, small_params, plan, idx_mirror, tmp_path
+    small_workspace, small_params, plan, idx_mirror, tmp_path
 ):
+    layout, _ = small_workspace
     mirror, checksums = idx_mirror
     plan.behaviours[TRAIN_IMAGES] = [CORRUPT]
     second = MirrorPlan(files=dict(plan.files))
     with serving(plan) as first_server, serving(second) as second_server:
-        use_mirrors(stage_workspace, small_params, first_server.url, second_server.url)
-        download.main()
+        download_from(layout, small_params, first_server.url, second_server.url)
     assert plan.requests[TRAIN_IMAGES] == 1
     assert second.requests[TRAIN_IMAGES] == 1
-    assert raw_checksums(stage_workspace) == dict(sorted(checksums.items()))
+    assert raw_checksums(layout) == dict(sorted(checksums.items()))
 
 
-def test_404_falls_through_to_the_next_mirror(stage_workspace, small_params, plan, idx_mirror):
+def test_404_falls_through_to_the_next_mirror(small_workspace, small_params, plan, idx_mirror):
+    layout, _ = small_workspace
     plan.behaviours = {name: [MISSING] for name in MNIST_FILES}
     with serving(plan) as server:
-        use_mirrors(stage_workspace, small_params, server.url, str(idx_mirror[0]))
-        download.main()
+        download_from(layout, small_params, server.url, str(idx_mirror[0]))
     assert all(plan.requests[name] == 1 for name in MNIST_FILES)
-    assert raw_checksums(stage_workspace) == dict(sorted(idx_mirror[1].items()))
+    assert raw_checksums(layout) == dict(sorted(idx_mirror[1].items()))
 
 
 def header_count_too_large(data: bytes) -> bytes:
@@ -123,47 +130,48 @@ def header_count_too_large(data: bytes) -> bytes:
     ids=["bad-magic", "wrong-count", "short-read", "trailing-bytes"],
 )
 def test_malformed_idx_is_refused_naming_the_file_and_nothing_is_written(
-    stage_workspace, small_params, plan, corrupt, message
+    small_workspace, small_params, plan, corrupt, message
 ):
+    layout, _ = small_workspace
     labels = encode_idx(np.arange(10, dtype=np.uint8))
     plan.files[TEST_LABELS] = gzip.compress(corrupt(labels))
-    with serving(plan) as server:
-        use_mirrors(stage_workspace, small_params, server.url)
-        with pytest.raises(DataError) as raised:
-            download.main()
+    with serving(plan) as server, pytest.raises(DataError) as raised:
+        download_from(layout, small_params, server.url)
     assert f"{TEST_LABELS}: " in str(raised.value)
     assert message in str(raised.value)
-    assert not (stage_workspace / "data/raw").exists()
+    assert not layout.raw_dir.exists()
 
 
-def test_truncated_gzip_stream_is_refused_by_name(stage_workspace, small_params, plan):
+def test_truncated_gzip_stream_is_refused_by_name(small_workspace, small_params, plan):
+    layout, _ = small_workspace
     plan.files[TEST_LABELS] = plan.files[TEST_LABELS][:-10]
-    with serving(plan) as server:
-        use_mirrors(stage_workspace, small_params, server.url)
-        with pytest.raises(DataError, match=f"{TEST_LABELS}: corrupt or truncated gzip data"):
-            download.main()
+    with (
+        serving(plan) as server,
+        pytest.raises(DataError, match=f"{TEST_LABELS}: corrupt or truncated gzip data"),
+    ):
+        download_from(layout, small_params, server.url)
 
 
-def test_failure_on_the_last_file_keeps_the_old_data_raw_whole(stage_workspace, small_params, plan):
-    old_raw = stage_workspace / "data/raw"
+def test_failure_on_the_last_file_keeps_the_old_data_raw_whole(small_workspace, small_params, plan):
+    layout, _ = small_workspace
+    old_raw = layout.raw_dir
     old_raw.mkdir(parents=True)
     (old_raw / "previous-run").write_text("complete output of an earlier run\n")
     plan.behaviours[TEST_LABELS] = [MISSING]
-    with serving(plan) as server:
-        use_mirrors(stage_workspace, small_params, server.url)
-        with pytest.raises(DataError):
-            download.main()
+    with serving(plan) as server, pytest.raises(DataError):
+        download_from(layout, small_params, server.url)
     assert [path.name for path in old_raw.iterdir()] == ["previous-run"]
-    assert [path.name for path in (stage_workspace / "data").iterdir()] == ["raw"]
+    assert [path.name for path in layout.raw_dir.parent.iterdir()] == ["raw"]
 
 
 def test_stage_cli_prints_one_line_naming_every_mirror_and_exits_2(
-    stage_workspace, small_params, plan
+    small_workspace, small_params, plan
 ):
+    layout, _ = small_workspace
     plan.behaviours = {name: [DROP] for name in MNIST_FILES}
     with serving(plan) as server:
-        use_mirrors(stage_workspace, small_params, server.url, attempts=2)
-        result = run_stage(stage_workspace, "stages.download")
+        workspace(layout.root, set_mirrors(small_params, server.url, attempts=2))
+        result = run_stage(layout.root, "stages.download")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
@@ -173,4 +181,4 @@ def test_stage_cli_prints_one_line_naming_every_mirror_and_exits_2(
         f"{server.url}: try 1: connection dropped after "
     )
     assert f"{server.url}: try 2: " in lines[0]
-    assert not (stage_workspace / "data/raw").exists()
+    assert not layout.raw_dir.exists()

@@ -1,50 +1,50 @@
-"""The evaluate and crossval stages' main() on tiny synthetic MNIST, trained one epoch."""
+"""The evaluate and crossval steps on tiny synthetic MNIST, every model trained one epoch."""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 from PIL import Image
 
-from stages import crossval, download, evaluate, preprocess, split, train
-from stages.params import load_params
-from stages.report import render_report
-from tests.conftest import load_repo_params, shrink_params, write_params
+from mnist_cnn.evaluation.report import render_report
+from mnist_cnn.layout import Layout
+from mnist_cnn.params import parse_params
+from mnist_cnn.pipeline import crossval, download, evaluate, preprocess, split, train
+from tests.helpers import (
+    declared_models,
+    edit_params,
+    failed_in_process,
+    load_repo_params,
+    shrink_params,
+    workspace,
+)
 from tests.mnist_fixtures import write_idx_set
 from tests.report_checks import check_report_matches_metrics
 
 # Training five models in-process takes about a minute on a shared 2-core machine.
 pytestmark = pytest.mark.slow
 
-MODELS = ("A", "B", "B_adj", "B_adj2", "B_gap")
+MODELS = declared_models()
 
 
 @pytest.fixture(scope="module")
 def evaluated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A workspace where every stage up to evaluate has run on 400 + 100 synthetic digits."""
+    """A workspace where every step up to evaluate has run on 400 + 100 synthetic digits."""
     root = tmp_path_factory.mktemp("evaluate")
     checksums = write_idx_set(root / "mirror")
-    workspace = root / "workspace"
-    workspace.mkdir()
-    write_params(workspace, shrink_params(load_repo_params(), root / "mirror", checksums))
-    previous = Path.cwd()
-    os.chdir(workspace)
-    try:
-        download.main()
-        split.main()
-        preprocess.main()
-        for name in MODELS:
-            train.main(name)
-        crossval.main()
-        evaluate.main()
-    finally:
-        os.chdir(previous)
-    return workspace
+    layout, params = workspace(
+        root / "workspace", shrink_params(load_repo_params(), root / "mirror", checksums)
+    )
+    for step in (download, split, preprocess):
+        step.run(layout, params)
+    for name in MODELS:
+        train.run(layout, params, name)
+    crossval.run(layout, params)
+    evaluate.run(layout, params)
+    return layout.root
 
 
 def read_json(path: Path) -> dict:
@@ -79,11 +79,12 @@ def test_every_pair_has_mcnemar_counts_consistent_with_the_accuracies(evaluated)
     for key, pair in evaluation["pairs"].items():
         first, second = key.split("_vs_")
         assert key == f"{first}_vs_{second}" and MODELS.index(first) < MODELS.index(second)
-        # b - c is exactly the difference in correct test images.
-        assert pair["b"] - pair["c"] == (
+        only_first, only_second = pair["only_first_correct"], pair["only_second_correct"]
+        # McNemar's b - c is exactly the difference in correct test images.
+        assert only_first - only_second == (
             evaluation[first]["test"]["correct"] - evaluation[second]["test"]["correct"]
         )
-        assert pair["b"] + pair["c"] + pair["both_correct"] + pair["both_wrong"] == 100
+        assert only_first + only_second + pair["both_correct"] + pair["both_wrong"] == 100
         assert 0 < pair["p_value"] <= 1
 
 
@@ -93,7 +94,8 @@ def test_report_numbers_equal_the_metrics_files(evaluated):
     check_report_matches_metrics(report, training, read_json(evaluated / "metrics/evaluate.json"))
     assert "exact binomial (Clopper-Pearson)" in report
     assert "Not run (crossval.enabled is false)" in report
-    assert "B_gap (global average pooling instead of Flatten) has 19,130 parameters" in report
+    smallest = min(MODELS, key=lambda name: training[name]["num_params"])
+    assert f"Fewest parameters: {smallest} ({training[smallest]['num_params']:,})" in report
     for name in MODELS:
         assert f"(plots/misclassified/{name}.png)" in report
 
@@ -103,12 +105,15 @@ def test_crossval_is_skipped_by_default(evaluated):
     assert summary == {"enabled": False, "folds": 5, "note": "skipped: crossval.enabled is false"}
 
 
-def test_crossval_two_folds_one_epoch_reports_spread_and_paired_test(evaluated, monkeypatch):
-    monkeypatch.chdir(evaluated)
-    params = yaml.safe_load(Path("params.yaml").read_text())
-    params["crossval"].update(enabled=True, folds=2, epochs=1)
-    write_params(evaluated, params)
-    crossval.main()
+def crossval_params(evaluated: Path, **settings):
+    """The evaluated workspace with crossval settings changed in its params.yaml."""
+    raw = edit_params(evaluated, *((f"crossval.{key}", value) for key, value in settings.items()))
+    return Layout(evaluated), parse_params(raw)
+
+
+def test_crossval_two_folds_one_epoch_reports_spread_and_paired_test(evaluated):
+    layout, params = crossval_params(evaluated, enabled=True, folds=2, epochs=1)
+    crossval.run(layout, params)
     summary = read_json(evaluated / "metrics/crossval.json")
     assert (summary["enabled"], summary["folds"], summary["epochs"]) == (True, 2, 1)
     assert summary["images"] == 400
@@ -128,18 +133,13 @@ def test_crossval_two_folds_one_epoch_reports_spread_and_paired_test(evaluated, 
     assert 0 <= pair["p_value"] <= 1
     training = {name: read_json(evaluated / f"metrics/train/{name}.json") for name in MODELS}
     report = render_report(
-        training, read_json(evaluated / "metrics/evaluate.json"), summary, load_params().evaluate
+        training, read_json(evaluated / "metrics/evaluate.json"), summary, params.evaluate
     )
     assert "Stratified 2-fold cross-validation over 400 training images" in report
     assert f"| A | {summary['models']['A']['val_accuracy']['mean']:.4f} |" in report
 
 
-def test_crossval_refuses_more_folds_than_images_of_a_digit(evaluated, monkeypatch, capsys):
-    monkeypatch.chdir(evaluated)
-    params = yaml.safe_load(Path("params.yaml").read_text())
-    params["crossval"].update(enabled=True, folds=50, epochs=1)
-    write_params(evaluated, params)
-    with pytest.raises(SystemExit) as stopped:
-        crossval.run_cli(crossval.main)
-    assert stopped.value.code == 2
-    assert "crossval.folds = 50 exceeds the 40 training images of digit" in capsys.readouterr().err
+def test_crossval_refuses_more_folds_than_images_of_a_digit(evaluated, capsys):
+    layout, params = crossval_params(evaluated, enabled=True, folds=50, epochs=1)
+    line = failed_in_process(lambda: crossval.run(layout, params), capsys)
+    assert "crossval.folds = 50 exceeds the 40 training images of digit" in line

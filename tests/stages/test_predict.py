@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,24 +10,26 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from stages import predict
-from stages.models import build_model
-from stages.params import load_params
+from mnist_cnn.models import build_model
+from mnist_cnn.predict import cli as predict
 from tests.digit_pictures import typeset_digit
+from tests.helpers import REPO_ROOT, command_environment
 
 
 @pytest.fixture
-def workspace_with_model(stage_workspace: Path) -> Path:
-    """The small workspace with an untrained model B saved where training would put it."""
-    params = load_params()
+def workspace_with_model(small_workspace, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The small workspace, as the working directory, with an untrained model B saved where
+    training would put it: predict resolves model names from where the user runs it."""
+    layout, params = small_workspace
     model = build_model("B", params.model("B").layers, params.image_shape, params.seed)
-    (stage_workspace / "data/models").mkdir(parents=True)
-    model.save(stage_workspace / "data/models/B.keras")
-    typeset_digit(4, "DejaVu Sans", 80, 3.0).save(stage_workspace / "four.png")
-    typeset_digit(9, "DejaVu Serif", 50, -3.0).convert("RGB").save(stage_workspace / "nine.jpg")
-    (stage_workspace / "notes.txt").write_text("not a picture")
-    Image.new("L", (40, 40), 255).save(stage_workspace / "blank.png")
-    return stage_workspace
+    layout.models_dir.mkdir(parents=True)
+    model.save(layout.model_file("B"))
+    typeset_digit(4, "DejaVu Sans", 80, 3.0).save(layout.root / "four.png")
+    typeset_digit(9, "DejaVu Serif", 50, -3.0).convert("RGB").save(layout.root / "nine.jpg")
+    (layout.root / "notes.txt").write_text("not a picture")
+    Image.new("L", (40, 40), 255).save(layout.root / "blank.png")
+    monkeypatch.chdir(layout.root)
+    return layout.root
 
 
 def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -86,7 +87,7 @@ def test_a_model_file_path_works_like_a_model_name(workspace_with_model, capsys)
         ("C", "error: unknown model 'C'; expected one of A, B, B_adj, B_adj2"),
         ("A", "error: data/models/A.keras: not trained yet; run `dvc repro train_A` first"),
         ("elsewhere/B.keras", "error: elsewhere/B.keras: model file not found"),
-        ("notes.txt", "error: notes.txt: not a Keras model file"),
+        ("notes.txt", "error: notes.txt: not a readable Keras model"),
     ],
 )
 def test_a_bad_model_is_one_line_and_exit_2(
@@ -101,12 +102,11 @@ def test_a_bad_model_is_one_line_and_exit_2(
 
 
 def test_the_real_command_line(workspace_with_model):
-    """`python -m stages.predict` as a user types it: exit status 1, no traceback."""
-    repo_root = Path(__file__).resolve().parents[2]
+    """`python -m mnist_cnn.predict` as a user types it: exit status 1, no traceback."""
     result = subprocess.run(
-        [sys.executable, "-m", "stages.predict", "B", "four.png", "notes.txt"],
+        [sys.executable, "-m", "mnist_cnn.predict", "B", "four.png", "notes.txt"],
         cwd=workspace_with_model,
-        env={**os.environ, "PYTHONPATH": str(repo_root)},
+        env=command_environment(REPO_ROOT),
         capture_output=True,
         text=True,
         check=False,

@@ -1,10 +1,11 @@
-"""Turning any digit picture into an MNIST-like 28x28 image (stages.digit_image)."""
+"""Turning any digit picture into an MNIST-like 28x28 image (mnist_cnn.predict.digit_image)."""
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from stages.digit_image import (
+from mnist_cnn.errors import DataError
+from mnist_cnn.predict.digit_image import (
     BOX_SIZE,
     FIELD_SIZE,
     INK_THRESHOLD,
@@ -12,8 +13,6 @@ from stages.digit_image import (
     grayscale,
     mnist_like,
 )
-from stages.errors import DataError
-from tests.conftest import SHARED_MNIST
 from tests.digit_pictures import mnist_test_digits, typeset_digit
 
 
@@ -101,9 +100,9 @@ def test_a_blank_or_contrastless_picture_is_refused(gray):
         mnist_like(gray.astype(np.float32))
 
 
-def test_real_mnist_digits_come_back_nearly_unchanged():
+def test_real_mnist_digits_come_back_nearly_unchanged(shared_mnist):
     """MNIST digits are already MNIST-like, so the preprocessing must be near the identity."""
-    images, _ = mnist_test_digits(SHARED_MNIST, 500)
+    images, _ = mnist_test_digits(shared_mnist, 500)
     correlations, differences = [], []
     for image in images:
         result = mnist_like(image.astype(np.float32)).astype(np.float64)

@@ -2,9 +2,9 @@ import gzip
 
 import pytest
 
-from stages.download import MirrorRefused, TransientError, fetch_verified, verified_copy
-from stages.errors import DataError
-from stages.params import DownloadParams
+from mnist_cnn.data.mirrors import MirrorRefused, TransientError, fetch_verified, verified_copy
+from mnist_cnn.errors import DataError
+from mnist_cnn.params import DownloadParams
 
 
 def settings(mirrors, attempts=3):

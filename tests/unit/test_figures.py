@@ -3,7 +3,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from stages import figures
+from mnist_cnn.evaluation import figures
 
 
 def test_confusion_csv_has_one_row_per_image():

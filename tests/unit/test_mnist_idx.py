@@ -3,8 +3,8 @@ import gzip
 import numpy as np
 import pytest
 
-from stages.errors import DataError
-from stages.mnist_idx import decompress, encode_idx, parse_idx
+from mnist_cnn.errors import DataError
+from mnist_cnn.idx import decompress, encode_idx, parse_idx
 
 
 def test_round_trip_keeps_shape_and_pixels():

@@ -1,8 +1,8 @@
 import pytest
 
-from stages.models import build_model
-from stages.params import load_params
-from tests.conftest import REPO_ROOT
+from mnist_cnn.models import build_model, summary_text
+from mnist_cnn.params import load_params
+from tests.helpers import REPO_ROOT
 
 # The parameter counts of the notebook's printed model summaries; B_gap (not in the notebook)
 # is B's convolutions (160 + 2,320 + 4,640 + 9,248 = 16,368) + Dense(32 -> 64) 2,112 +
@@ -46,3 +46,14 @@ def test_declared_layers_become_keras_layers_in_order():
     dense = model.layers[11]
     assert dense.kernel_regularizer is not None
     assert dense.kernel_regularizer.l2 == pytest.approx(0.001)
+
+
+def test_the_summary_keeps_every_column_the_param_counts_included():
+    params = load_params(REPO_ROOT / "params.yaml")
+    model = build_model("A", params.model("A").layers, params.image_shape, params.seed)
+    lines = summary_text(model).splitlines()
+    assert lines[0] == 'Model: "A"'
+    assert lines[2].split() == ["Layer", "(type)", "Output", "Shape", "Param", "#"]
+    second_conv = [line for line in lines if "(Conv2D)" in line][1]
+    assert second_conv.split()[-1] == "18,496" and "(None, 11, 11, 64)" in second_conv
+    assert "Total params: 101,578" in lines

@@ -1,7 +1,6 @@
 import pytest
 
-from stages import overfitting
-from stages.errors import DataError
+from mnist_cnn.evaluation import overfitting
 
 
 def history(val_losses, train_losses, val_accuracies=None):
@@ -56,18 +55,3 @@ def test_signature_without_a_gap_starts_to_overfit():
     rows = history([0.05, 0.04, 0.06], [0.1, 0.05, 0.03])
     analysis = overfitting.analyse(rows, -0.002, val_loss_rise_tolerance=0.1, gap_tolerance=0.005)
     assert analysis["verdict"] == "starts to overfit"
-
-
-def test_parse_history_reads_the_training_csv_and_refuses_a_broken_one():
-    rows = overfitting.parse_history(
-        "epoch,accuracy,loss,val_accuracy,val_loss\n1,0.9,0.3,0.95,0.2\n", "h.csv"
-    )
-    assert rows == [
-        {"epoch": 1.0, "accuracy": 0.9, "loss": 0.3, "val_accuracy": 0.95, "val_loss": 0.2}
-    ]
-    with pytest.raises(DataError, match="h.csv: missing column 'val_loss'"):
-        overfitting.parse_history("epoch,accuracy,loss,val_accuracy\n1,1,1,1\n", "h.csv")
-    with pytest.raises(DataError, match="no epochs"):
-        overfitting.parse_history("epoch,accuracy,loss,val_accuracy,val_loss\n", "h.csv")
-    with pytest.raises(DataError, match="not a number"):
-        overfitting.parse_history("epoch,accuracy,loss,val_accuracy,val_loss\n1,x,1,1,1\n", "h.csv")

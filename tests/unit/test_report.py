@@ -3,23 +3,38 @@
 import numpy as np
 import pytest
 
-from stages import evaluate, stats
-from stages.params import load_params
-from stages.report import render_report
-from stages.wording import best_model_sentence, p_phrase, paired_sentence
-from tests.conftest import REPO_ROOT
+from mnist_cnn.evaluation import stats
+from mnist_cnn.evaluation.report import render_report
+from mnist_cnn.evaluation.results import model_result, paired_tests
+from mnist_cnn.evaluation.wording import (
+    best_model_sentence,
+    p_phrase,
+    paired_sentence,
+    smallest_model_sentence,
+    validation_ranking_sentence,
+)
+from mnist_cnn.params import load_params
+from tests.helpers import REPO_ROOT
 from tests.report_checks import check_report_matches_metrics
 
 
+def discordant(only_first: int, only_second: int) -> dict:
+    return {
+        "only_first_correct": only_first,
+        "only_second_correct": only_second,
+        "p_value": stats.mcnemar_exact(only_first, only_second),
+    }
+
+
 def test_a_significant_pair_is_stated_as_a_win_with_its_counts():
-    pair = {"b": 15, "c": 31, "p_value": stats.mcnemar_exact(15, 31)}
+    pair = discordant(15, 31)
     assert paired_sentence("B", "B_adj", pair, 0.05) == (
         "B_adj beats B on the test set: 31 vs 15 discordant images, p = 0.026."
     )
 
 
 def test_a_pair_above_the_significance_level_is_no_significant_difference():
-    pair = {"b": 12, "c": 20, "p_value": stats.mcnemar_exact(12, 20)}
+    pair = discordant(12, 20)
     assert paired_sentence("B", "B_gap", pair, 0.05) == (
         "B vs B_gap: no significant difference on the test set: 12 vs 20 discordant images, "
         "p = 0.215."
@@ -27,7 +42,7 @@ def test_a_pair_above_the_significance_level_is_no_significant_difference():
 
 
 def made_up_run(seed: int = 3):
-    """Metrics for three models computed by the evaluate stage's own pure functions."""
+    """Metrics for three made-up models, computed by the evaluate step's own pure functions."""
     settings = load_params(REPO_ROOT / "params.yaml").evaluate
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, 10, size=2000)
@@ -50,10 +65,10 @@ def made_up_run(seed: int = 3):
             "epochs_run": 10,
             "num_params": {"A": 101578, "B": 68282, "B_gap": 19130}[name],
         }
-        results[name] = evaluate.model_result(
+        results[name] = model_result(
             labels, predictions[name], 0.05 + error_rate, training[name], history, settings, 10
         )
-    results["pairs"] = evaluate.paired_tests(labels, predictions)
+    results["pairs"] = paired_tests(labels, predictions)
     return training, results, settings
 
 
@@ -95,8 +110,26 @@ def test_p_values_keep_their_size_and_never_read_as_zero(value, phrase):
 
 
 def test_a_p_value_that_underflowed_reads_as_an_upper_bound():
-    pair = {"b": 5144, "c": 206, "p_value": stats.mcnemar_exact(5144, 206)}
+    pair = discordant(5144, 206)
     assert pair["p_value"] == 0.0
     assert paired_sentence("A", "B_gap", pair, 0.05) == (
         "A beats B_gap on the test set: 5144 vs 206 discordant images, p < 1e-300."
     )
+
+
+def test_the_validation_ranking_lists_every_model_best_first():
+    training, _, _ = made_up_run()
+    sentence = validation_ranking_sentence(training)
+    ranked = sorted(training, key=lambda name: -training[name]["val"]["accuracy"])
+    assert sentence.startswith("On the validation split (the notebook's basis for choosing): ")
+    positions = [sentence.index(f" {name} ") for name in ranked]
+    assert positions == sorted(positions)
+
+
+def test_the_smallest_model_is_set_against_the_best():
+    training, results, _ = made_up_run()
+    models = {name: result for name, result in results.items() if name != "pairs"}
+    assert smallest_model_sentence(training, models).startswith(
+        "Fewest parameters: B_gap (19,130), with "
+    )
+    assert "against B's " in smallest_model_sentence(training, models)

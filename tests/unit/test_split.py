@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from stages.errors import DataError
-from stages.params import SplitParams
-from stages.split import split_indices
+from mnist_cnn.data.splitting import split_indices
+from mnist_cnn.errors import DataError
+from mnist_cnn.params import SplitParams
 
 
 def labels(count, seed=0):

@@ -1,0 +1,1 @@
+"""MNIST data: fetching verified copies, the train/validation split, model-ready arrays."""

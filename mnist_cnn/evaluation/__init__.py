@@ -1,0 +1,1 @@
+"""Evaluation: the statistics, the overfitting rule, the wording, the figures and the report."""

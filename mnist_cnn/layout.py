@@ -1,0 +1,104 @@
+"""Where every file of the project lives: the one place that names a path.
+
+Paths are relative to the repository root, which a `Layout` is given, so code and tests never
+depend on the working directory. dvc.yaml declares the same paths to DVC;
+tests/unit/test_layout.py checks that the two agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+# The three parts of the prepared data: fitting, model selection, the final check.
+PARTS = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class Layout:
+    root: Path
+
+    @property
+    def params_file(self) -> Path:
+        return self.root / "params.yaml"
+
+    @property
+    def raw_dir(self) -> Path:
+        """The four MNIST IDX files, decompressed and checksum-verified."""
+        return self.root / "data" / "raw"
+
+    @property
+    def split_dir(self) -> Path:
+        return self.root / "data" / "split"
+
+    def split_part(self, part: str) -> Path:
+        return self.split_dir / f"{part}.npz"
+
+    @property
+    def prepared_dir(self) -> Path:
+        return self.root / "data" / "prepared"
+
+    def prepared_part(self, part: str) -> Path:
+        return self.prepared_dir / f"{part}.npz"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.root / "data" / "models"
+
+    def model_file(self, name: str) -> Path:
+        return self.models_dir / f"{name}.keras"
+
+    @property
+    def train_metrics_dir(self) -> Path:
+        return self.root / "metrics" / "train"
+
+    def train_metrics(self, name: str) -> Path:
+        return self.train_metrics_dir / f"{name}.json"
+
+    def summary(self, name: str) -> Path:
+        return self.train_metrics_dir / f"{name}.summary.txt"
+
+    @property
+    def history_dir(self) -> Path:
+        return self.root / "plots" / "history"
+
+    def history(self, name: str) -> Path:
+        return self.history_dir / f"{name}.csv"
+
+    @property
+    def evaluate_metrics(self) -> Path:
+        return self.root / "metrics" / "evaluate.json"
+
+    @property
+    def crossval_metrics(self) -> Path:
+        return self.root / "metrics" / "crossval.json"
+
+    @property
+    def report(self) -> Path:
+        return self.root / "report.md"
+
+    def confusion(self, name: str) -> Path:
+        return self.root / "plots" / "confusion" / f"{name}.csv"
+
+    def misclassified(self, name: str) -> Path:
+        return self.root / "plots" / "misclassified" / f"{name}.png"
+
+    @property
+    def curves_dir(self) -> Path:
+        return self.root / "plots" / "curves"
+
+    @property
+    def fidelity_dir(self) -> Path:
+        """Our per-epoch validation numbers beside the notebook's, for the models it trained."""
+        return self.root / "plots" / "fidelity"
+
+    def fidelity(self, name: str) -> Path:
+        return self.fidelity_dir / f"{name}.csv"
+
+    @property
+    def notebook_history(self) -> Path:
+        """The notebook's printed per-epoch numbers: reference data, committed, never written."""
+        return self.root / "reference" / "notebook_history.csv"
+
+    def resume_dir(self, resume_root: str, name: str) -> Path:
+        return self.root / resume_root / name

@@ -1,0 +1,137 @@
+"""Layer specs (mnist_cnn.params.layers) to a Keras model: one builder, a registry of kinds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from mnist_cnn.errors import DataError
+from mnist_cnn.params.layers import (
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalAveragePool,
+    LayerSpec,
+    MaxPool,
+)
+
+# Pixels arrive as uint8 0-255; the notebook divided by 255 before fitting.
+PIXEL_SCALE = 1.0 / 255.0
+
+
+def _regularizer(factor: float) -> keras.regularizers.Regularizer | None:
+    return keras.regularizers.L2(factor) if factor > 0 else None
+
+
+def _conv2d(spec: Conv2D, seed: int) -> keras.layers.Layer:
+    return keras.layers.Conv2D(
+        spec.filters,
+        spec.kernel_size,
+        padding=spec.padding,
+        activation=spec.activation,
+        kernel_regularizer=_regularizer(spec.l2),
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
+    )
+
+
+def _dense(spec: Dense, seed: int) -> keras.layers.Layer:
+    return keras.layers.Dense(
+        spec.units,
+        activation=spec.activation,
+        kernel_regularizer=_regularizer(spec.l2),
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
+    )
+
+
+def _max_pool(spec: MaxPool, seed: int) -> keras.layers.Layer:
+    return keras.layers.MaxPooling2D(spec.pool_size, strides=spec.strides or spec.pool_size)
+
+
+def _dropout(spec: Dropout, seed: int) -> keras.layers.Layer:
+    return keras.layers.Dropout(spec.rate, seed=seed)
+
+
+LAYER_BUILDERS: dict[type, Callable[[Any, int], keras.layers.Layer]] = {
+    Conv2D: _conv2d,
+    Dense: _dense,
+    MaxPool: _max_pool,
+    Dropout: _dropout,
+    Flatten: lambda spec, seed: keras.layers.Flatten(),
+    GlobalAveragePool: lambda spec, seed: keras.layers.GlobalAveragePooling2D(),
+}
+
+
+def build_model(
+    name: str, layers: tuple[LayerSpec, ...], image_shape: tuple[int, ...], seed: int
+) -> keras.Sequential:
+    """A Sequential model of the declared layers, preceded by the shared pixel scaling.
+
+    Each layer gets its own seed derived from `seed`, so initial weights and dropout masks
+    depend only on params, not on how many models were built before in the process.
+    """
+    built = [
+        keras.Input(shape=image_shape, name="pixels"),
+        keras.layers.Rescaling(PIXEL_SCALE, name="scale_pixels"),
+    ]
+    for index, spec in enumerate(layers):
+        built.append(LAYER_BUILDERS[type(spec)](spec, seed * 1000 + index))
+    return keras.Sequential(built, name=name)
+
+
+def _weights_count(weights: list[Any]) -> int:
+    return sum(int(np.prod(weight.shape)) for weight in weights)
+
+
+def summary_text(model: keras.Model) -> str:
+    """The notebook's model summary as plain text: every layer's output shape and Param #.
+
+    Written here rather than by Keras' summary, which cuts its table at the width of the
+    terminal it guesses (80 columns without one), dropping the Param # column.
+    """
+    header = ("Layer (type)", "Output Shape", "Param #")
+    rows = [
+        (
+            f"{layer.name} ({type(layer).__name__})",
+            str(tuple(layer.output.shape)),
+            f"{layer.count_params():,}",
+        )
+        for layer in model.layers
+    ]
+    widths = [max(len(row[column]) for row in [header, *rows]) for column in range(3)]
+
+    def line(row: tuple[str, str, str]) -> str:
+        return f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}"
+
+    rule = "-" * len(line(header))
+    trainable = _weights_count(model.trainable_weights)
+    non_trainable = _weights_count(model.non_trainable_weights)
+    lines = [
+        f'Model: "{model.name}"',
+        rule,
+        line(header),
+        rule,
+        *(line(row) for row in rows),
+        rule,
+        f"Total params: {trainable + non_trainable:,}",
+        f"Trainable params: {trainable:,}",
+        f"Non-trainable params: {non_trainable:,}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def load_model_file(path: Path, compile: bool = True) -> keras.Model:
+    """A saved .keras model; DataError in one line if the file is missing or not a model."""
+    if not path.is_file():
+        raise DataError(f"{path}: file not found; run the training stage that writes it")
+    try:
+        return keras.saving.load_model(path, compile=compile)
+    # A damaged or foreign file fails deep inside Keras with whatever its parser raises; none
+    # of that is the user's to read, only that this file is not a usable model.
+    except Exception as error:  # noqa: BLE001
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DataError(f"{path}: not a readable Keras model ({reason[:200]})") from None

@@ -1,0 +1,135 @@
+"""Layer specs: an architecture declared as data in params.yaml, checked without Keras.
+
+Each spec is a frozen dataclass whose `kind` is its name in params.yaml and whose fields carry
+their allowed ranges; the validator builds them like any other section. `output_shape` does
+the arithmetic Keras would do, so an architecture that collapses below 1x1 is refused before
+any stage runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal
+
+from mnist_cnn.errors import ParamsError
+from mnist_cnn.params.validation import bounded
+
+Activation = Literal["relu", "softmax", "linear", "sigmoid", "tanh"]
+Padding = Literal["valid", "same"]
+Shape = tuple[int, ...]
+
+# Widths beyond these are typos, not architectures (and would not fit in memory).
+MAX_FILTERS = 4096
+MAX_UNITS = 65536
+MAX_WINDOW = 64
+
+
+def _window_output(size: int, window: int, stride: int, padding: str) -> int:
+    if padding == "same":
+        return -(-size // stride)
+    return (size - window) // stride + 1
+
+
+@dataclass(frozen=True)
+class Conv2D:
+    kind: ClassVar[str] = "conv2d"
+    filters: int = field(metadata=bounded(1, MAX_FILTERS))
+    kernel_size: int = field(metadata=bounded(1, MAX_WINDOW))
+    activation: Activation
+    padding: Padding = "valid"
+    l2: float = field(default=0.0, metadata=bounded(0, None))
+
+    def output_shape(self, shape: Shape) -> Shape:
+        height, width, _ = shape
+        return (
+            _window_output(height, self.kernel_size, 1, self.padding),
+            _window_output(width, self.kernel_size, 1, self.padding),
+            self.filters,
+        )
+
+
+@dataclass(frozen=True)
+class MaxPool:
+    kind: ClassVar[str] = "max_pool"
+    pool_size: int = field(metadata=bounded(1, MAX_WINDOW))
+    # None: the same as pool_size, as Keras does.
+    strides: int | None = field(default=None, metadata=bounded(1, MAX_WINDOW))
+
+    def output_shape(self, shape: Shape) -> Shape:
+        height, width, channels = shape
+        stride = self.strides or self.pool_size
+        return (
+            _window_output(height, self.pool_size, stride, "valid"),
+            _window_output(width, self.pool_size, stride, "valid"),
+            channels,
+        )
+
+
+@dataclass(frozen=True)
+class Dropout:
+    kind: ClassVar[str] = "dropout"
+    rate: float = field(metadata=bounded(0, 1, high_open=True))
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return shape
+
+
+@dataclass(frozen=True)
+class Flatten:
+    kind: ClassVar[str] = "flatten"
+
+    def output_shape(self, shape: Shape) -> Shape:
+        size = 1
+        for dimension in shape:
+            size *= dimension
+        return (size,)
+
+
+@dataclass(frozen=True)
+class GlobalAveragePool:
+    kind: ClassVar[str] = "global_average_pool"
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return (shape[-1],)
+
+
+@dataclass(frozen=True)
+class Dense:
+    kind: ClassVar[str] = "dense"
+    units: int = field(metadata=bounded(1, MAX_UNITS))
+    activation: Activation
+    l2: float = field(default=0.0, metadata=bounded(0, None))
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return (self.units,)
+
+
+LayerSpec = Conv2D | MaxPool | Dropout | Flatten | GlobalAveragePool | Dense
+_SPATIAL = (Conv2D, MaxPool, Flatten, GlobalAveragePool)
+
+
+def check_architecture(key: str, layers: tuple[LayerSpec, ...], input_shape: Shape) -> Shape:
+    """Follow the shapes through the layers; refuse collapse and spatial layers after flattening.
+
+    Returns the output shape (the caller checks it against the number of classes).
+    """
+    shape = tuple(input_shape)
+    for index, spec in enumerate(layers):
+        where = f"{key}[{index}] ({spec.kind})"
+        if isinstance(spec, _SPATIAL) and len(shape) != 3:
+            raise ParamsError(
+                f"{where} needs an image-shaped input but gets {shape}; "
+                "spatial layers must come before flatten/global_average_pool"
+            )
+        if isinstance(spec, Dense) and len(shape) != 1:
+            raise ParamsError(
+                f"{where} needs a flat input but gets {shape}; "
+                "put a flatten or global_average_pool before it"
+            )
+        shape = spec.output_shape(shape)
+        if any(size < 1 for size in shape):
+            raise ParamsError(
+                f"{where} shrinks the feature map to {shape}, below 1x1; "
+                "use fewer pooling layers, smaller kernels or 'same' padding"
+            )
+    return shape

@@ -1,0 +1,164 @@
+"""params.yaml as typed, frozen dataclasses: one per section, with the allowed range of each knob.
+
+`parse_params` builds them through the one validator (mnist_cnn.params.validation) and then
+checks what spans fields: the checksums name the four MNIST files, the image shape is 3-D,
+every architecture fits the image and ends in one score per class.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from mnist_cnn.errors import ParamsError
+from mnist_cnn.idx import MNIST_FILES
+from mnist_cnn.params.layers import LayerSpec, check_architecture
+from mnist_cnn.params.validation import FolderName, Name, bounded, build_dataclass
+
+# metrics/evaluate.json holds one key per model and this one for the paired tests, so no model
+# may carry this name.
+PAIRS_KEY = "pairs"
+
+
+@dataclass(frozen=True)
+class DownloadParams:
+    mirrors: tuple[str, ...]
+    sha256: dict[str, str]
+    attempts: int = field(default=3, metadata=bounded(1, 20))
+    backoff_seconds: float = field(default=1.0, metadata=bounded(0, 60))
+    timeout_seconds: float = field(default=30.0, metadata=bounded(0, 600, low_open=True))
+
+
+@dataclass(frozen=True)
+class SplitParams:
+    val_fraction: float = field(metadata=bounded(0, 1, low_open=True, high_open=True))
+    stratify: bool
+    limit: int | None = field(default=None, metadata=bounded(20, None))
+
+
+@dataclass(frozen=True)
+class TrainParams:
+    """What decides the trained weights: every training stage depends on this section."""
+
+    batch_size: int = field(metadata=bounded(1, 65536))
+    learning_rate: float = field(metadata=bounded(0, 1, low_open=True))
+    eval_batch_size: int = field(metadata=bounded(1, 65536))
+    deterministic: bool
+    precision: Literal["float32", "mixed_bfloat16"]
+    threads: int | None = field(metadata=bounded(1, 1024))
+    data_parallel: bool
+    cpu_kernels: Literal["portable", "native"]
+
+
+@dataclass(frozen=True)
+class RuntimeParams:
+    """How training runs, never what it computes: no training stage depends on this section."""
+
+    steps_per_execution: int = field(metadata=bounded(1, 100000))
+    resume_dir: FolderName
+
+
+@dataclass(frozen=True)
+class EarlyStoppingParams:
+    monitor: Literal["val_accuracy", "val_loss"]
+    patience: int = field(metadata=bounded(1, 1000))
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    epochs: int = field(metadata=bounded(1, 1000))
+    early_stopping: EarlyStoppingParams | None
+    layers: tuple[LayerSpec, ...]
+
+
+@dataclass(frozen=True)
+class EvaluateParams:
+    batch_size: int = field(metadata=bounded(1, 65536))
+    confidence: float = field(metadata=bounded(0, 1, low_open=True, high_open=True))
+    significance: float = field(metadata=bounded(0, 1, low_open=True, high_open=True))
+    val_loss_rise_tolerance: float = field(metadata=bounded(0, None))
+    gap_tolerance: float = field(metadata=bounded(0, 1))
+    misclassified_images: int = field(metadata=bounded(1, 400))
+
+
+@dataclass(frozen=True)
+class CrossvalParams:
+    enabled: bool
+    folds: int = field(metadata=bounded(2, 100))
+    epochs: int = field(metadata=bounded(1, 1000))
+    models: tuple[Name, ...]
+
+
+@dataclass(frozen=True)
+class Params:
+    seed: int = field(metadata=bounded(0, 2**31 - 1))
+    num_classes: int = field(metadata=bounded(2, 256))
+    image_shape: tuple[int, ...]
+    download: DownloadParams
+    split: SplitParams
+    train: TrainParams
+    runtime: RuntimeParams
+    models: dict[Name, ModelParams]
+    evaluate: EvaluateParams
+    crossval: CrossvalParams
+
+    def model(self, name: str) -> ModelParams:
+        """The declared model `name`, or a ParamsError listing the declared ones."""
+        if name not in self.models:
+            raise ParamsError(f"unknown model {name!r}; expected one of {', '.join(self.models)}")
+        return self.models[name]
+
+
+def _check_checksums(download: DownloadParams) -> None:
+    if sorted(download.sha256) != sorted(MNIST_FILES):
+        raise ParamsError(
+            f"download.sha256 must list exactly {', '.join(MNIST_FILES)}; "
+            f"got {', '.join(download.sha256)}"
+        )
+    for name, digest in download.sha256.items():
+        if len(digest) != 64 or set(digest) - set("0123456789abcdef"):
+            raise ParamsError(f"download.sha256.{name} must be 64 lowercase hex digits")
+
+
+def _check_models(params: Params) -> None:
+    if PAIRS_KEY in params.models:
+        raise ParamsError(
+            f"models.{PAIRS_KEY}: the name is reserved (metrics/evaluate.json keeps the paired "
+            "tests under it); choose another"
+        )
+    for name, model in params.models.items():
+        key = f"models.{name}.layers"
+        output = check_architecture(key, model.layers, params.image_shape)
+        if output != (params.num_classes,):
+            raise ParamsError(
+                f"{key} ends in shape {output}; the last layer must be a dense "
+                f"layer of num_classes = {params.num_classes} units"
+            )
+
+
+def _check_crossval_models(params: Params) -> None:
+    names = params.crossval.models
+    unknown = [name for name in names if name not in params.models]
+    if unknown:
+        raise ParamsError(
+            f"crossval.models lists unknown model {unknown[0]!r}; expected one "
+            f"of {', '.join(params.models)}"
+        )
+    if not names or len(set(names)) != len(names):
+        raise ParamsError(
+            f"crossval.models = {list(names)} must list at least one model, each once"
+        )
+
+
+def parse_params(raw: Any) -> Params:
+    """Validate a parsed params mapping as a whole: types, ranges and architectures."""
+    params: Params = build_dataclass("", raw, Params)
+    _check_checksums(params.download)
+    if len(params.image_shape) != 3 or min(params.image_shape) < 1:
+        raise ParamsError(
+            f"image_shape = {list(params.image_shape)} must be [height, width, "
+            "channels], each at least 1"
+        )
+    _check_models(params)
+    _check_crossval_models(params)
+    return params

@@ -1,0 +1,71 @@
+"""Reading params.yaml strictly: UTF-8 only, no duplicate keys, errors with file:line:column."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mnist_cnn.errors import ParamsError
+from mnist_cnn.params.sections import Params, parse_params
+
+_WIDE_ENCODINGS = {
+    codecs.BOM_UTF32_LE: "UTF-32",
+    codecs.BOM_UTF32_BE: "UTF-32",
+    codecs.BOM_UTF16_LE: "UTF-16",
+    codecs.BOM_UTF16_BE: "UTF-16",
+}
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """safe_load, except that a key given twice in one mapping is an error, not a silent win."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            if key in seen:
+                first = seen[key].start_mark.line + 1
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (first given on line {first})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)
+
+
+def _text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ParamsError(f"{path.name}: file not found (run from the repository root)") from None
+    for bom, encoding in _WIDE_ENCODINGS.items():
+        if data.startswith(bom):
+            raise ParamsError(f"{path.name}: saved as {encoding}; save it as UTF-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ParamsError(
+            f"{path.name}:{line}: byte 0x{data[error.start]:02x} is not UTF-8; save the file "
+            "as UTF-8"
+        ) from None
+
+
+def read_yaml(path: Path) -> Any:
+    """The parsed YAML of `path`; every problem is a ParamsError naming file, line and column."""
+    try:
+        return yaml.load(_text(path), Loader=_StrictLoader)  # noqa: S506 (a SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
+        raise ParamsError(f"{where}: malformed YAML: {error.problem}") from None
+
+
+def load_params(path: Path) -> Params:
+    """Read and validate params.yaml."""
+    return parse_params(read_yaml(path))

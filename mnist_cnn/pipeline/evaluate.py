@@ -1,0 +1,82 @@
+"""Stage `evaluate`: every trained model on the held-out test set, with the evidence behind it.
+
+Writes `metrics/evaluate.json` (per model: test accuracy with its exact binomial interval,
+test loss, overfitting gaps and analysis, per-class scores; per pair of models: McNemar's exact
+test), one confusion-data CSV and one misclassified-digits PNG per model, and `report.md`,
+whose every sentence is generated from those numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from mnist_cnn import files, history
+from mnist_cnn.evaluation import figures
+from mnist_cnn.evaluation.report import render_report
+from mnist_cnn.evaluation.results import model_result, paired_tests
+from mnist_cnn.layout import Layout
+from mnist_cnn.models import load_model_file
+from mnist_cnn.params import Params
+from mnist_cnn.params.sections import PAIRS_KEY
+
+
+def predict_labels(model: keras.Model, images: np.ndarray, batch_size: int) -> np.ndarray:
+    probabilities = model.predict(images, batch_size=batch_size, verbose=0)
+    return np.argmax(probabilities, axis=1).astype(np.uint8)
+
+
+def test_loss(
+    model: keras.Model, images: np.ndarray, one_hot: np.ndarray, batch_size: int
+) -> float:
+    """Test loss as Keras reports it (it includes any L2 penalty, like the training loss)."""
+    scores = model.evaluate(images, one_hot, batch_size=batch_size, verbose=0, return_dict=True)
+    return float(scores["loss"])
+
+
+def load_crossval(layout: Layout) -> dict[str, Any] | None:
+    """The cross-validation summary when that stage ran with crossval.enabled, else None."""
+    if not layout.crossval_metrics.is_file():
+        return None
+    summary = files.read_json(layout.crossval_metrics)
+    return summary if summary.get("enabled") else None
+
+
+def run(layout: Layout, params: Params) -> None:
+    test = files.read_npz(layout.prepared_part("test"), ("images", "labels", "one_hot"))
+    settings = params.evaluate
+    training: dict[str, dict[str, Any]] = {}
+    results: dict[str, Any] = {}
+    predictions: dict[str, np.ndarray] = {}
+    outputs: dict[Path, bytes] = {}
+    for name in params.models:
+        training[name] = files.read_json(layout.train_metrics(name))
+        model = load_model_file(layout.model_file(name))
+        predictions[name] = predict_labels(model, test["images"], settings.batch_size)
+        loss = test_loss(model, test["images"], test["one_hot"], settings.batch_size)
+        results[name] = model_result(
+            test["labels"],
+            predictions[name],
+            loss,
+            training[name],
+            history.read(layout.history(name)),
+            settings,
+            params.num_classes,
+        )
+        outputs[layout.confusion(name)] = figures.confusion_csv(
+            test["labels"], predictions[name]
+        ).encode("utf-8")
+        outputs[layout.misclassified(name)] = figures.misclassified_grid(
+            test["images"], test["labels"], predictions[name], settings.misclassified_images, name
+        )
+    results[PAIRS_KEY] = paired_tests(test["labels"], predictions)
+    report = render_report(training, results, load_crossval(layout), settings)
+    # The plots, metrics and report describe one evaluation: they appear together or not at all.
+    with files.all_or_nothing(*outputs, layout.evaluate_metrics, layout.report):
+        for path, data in outputs.items():
+            files.write_bytes(path, data)
+        files.write_json(layout.evaluate_metrics, results)
+        files.write_text(layout.report, report)

@@ -1,0 +1,151 @@
+"""Predict the digit in your own pictures with a trained model.
+
+Usage: mnist-predict MODEL IMAGE... [--json]     (or: python -m mnist_cnn.predict ...)
+
+MODEL is a model declared in params.yaml (reads data/models/<MODEL>.keras, so run from the
+repository root after `dvc repro`) or the path of any .keras file. Each IMAGE (PNG, JPEG or
+anything else Pillow reads; any size, any colours) is made MNIST-like by
+mnist_cnn.predict.digit_image.
+Prints `path: digit 7 (p=0.993)` per image, or a JSON list with --json. A file that cannot be
+read gets one line on stderr and the others are still predicted; the exit status is then 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from mnist_cnn.cli import guarded
+from mnist_cnn.errors import DataError
+from mnist_cnn.layout import Layout
+from mnist_cnn.params import load_params
+from mnist_cnn.predict.digit_image import FIELD_SIZE, grayscale, mnist_like
+
+if TYPE_CHECKING:
+    import keras
+
+EXIT_SOME_FAILED = 1
+
+
+@dataclass(frozen=True)
+class Prediction:
+    path: str
+    digit: int
+    probability: float
+
+
+def read_picture(path: Path) -> np.ndarray:
+    """The picture at `path` as MNIST-like 28x28 uint8 pixels; DataError says what is wrong."""
+    try:
+        with Image.open(path) as image:
+            image.load()
+            gray = grayscale(image)
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a directory, not an image") from None
+    except UnidentifiedImageError:
+        raise DataError(f"{path}: not an image Pillow can read (PNG or JPEG expected)") from None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise DataError(f"{path}: unreadable image ({error})") from None
+    try:
+        return mnist_like(gray)
+    except DataError as error:
+        raise DataError(f"{path}: {error}") from None
+
+
+def model_path(model: str) -> Path:
+    """An existing file or .keras path as given, else the trained file of that declared model."""
+    if Path(model).is_file() or model.endswith(".keras") or "/" in model:
+        path = Path(model)
+        if not path.is_file():
+            raise DataError(f"{path}: model file not found")
+        return path
+    layout = Layout(Path("."))
+    load_params(layout.params_file).model(model)
+    path = layout.model_file(model)
+    if not path.is_file():
+        raise DataError(f"{path}: not trained yet; run `dvc repro train_{model}` first")
+    return path
+
+
+def load_model(path: Path) -> keras.Model:
+    # Keras (and TensorFlow) load only here, after the arguments are checked: `--help` is fast.
+    from mnist_cnn.models import load_model_file
+
+    model = load_model_file(path, compile=False)
+    expected = (None, FIELD_SIZE, FIELD_SIZE, 1)
+    if tuple(model.input_shape) != expected:
+        raise DataError(f"{path}: model takes input {model.input_shape}, not MNIST's {expected}")
+    return model
+
+
+def classify(model: keras.Model, pictures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Most likely digit and its probability for each (N, 28, 28) uint8 picture."""
+    probabilities = model.predict(pictures[..., np.newaxis], verbose=0)
+    return probabilities.argmax(axis=1), probabilities.max(axis=1)
+
+
+def predict_files(model: keras.Model, paths: list[Path]) -> tuple[list[Prediction], list[str]]:
+    """Predictions for every readable file, and one error line for each other file."""
+    pictures, readable, errors = [], [], []
+    for path in paths:
+        try:
+            pictures.append(read_picture(path))
+            readable.append(path)
+        except DataError as error:
+            errors.append(str(error))
+    if not pictures:
+        return [], errors
+    digits, probabilities = classify(model, np.stack(pictures))
+    predictions = [
+        Prediction(str(path), int(digit), float(probability))
+        for path, digit, probability in zip(readable, digits, probabilities, strict=True)
+    ]
+    return predictions, errors
+
+
+def format_lines(predictions: list[Prediction]) -> str:
+    return "".join(f"{p.path}: digit {p.digit} (p={p.probability:.3f})\n" for p in predictions)
+
+
+def format_json(predictions: list[Prediction]) -> str:
+    return json.dumps([asdict(p) for p in predictions], indent=2, allow_nan=False) + "\n"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="mnist-predict", description="Predict the digit in each picture with a trained model."
+    )
+    parser.add_argument(
+        "model", help="a model declared in params.yaml (A, B, ...) or a .keras file"
+    )
+    parser.add_argument("images", nargs="+", type=Path, help="PNG or JPEG pictures of one digit")
+    parser.add_argument("--json", action="store_true", help="print a JSON list instead of lines")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> None:
+    args = parse_args(argv)
+    model = load_model(model_path(args.model))
+    predictions, errors = predict_files(model, args.images)
+    sys.stdout.write(format_json(predictions) if args.json else format_lines(predictions))
+    for error in errors:
+        print(f"error: {error}", file=sys.stderr)
+    if errors:
+        raise SystemExit(EXIT_SOME_FAILED)
+
+
+def cli() -> None:
+    guarded(lambda: main(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    cli()

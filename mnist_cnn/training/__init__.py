@@ -1,0 +1,1 @@
+"""Training: the epoch loop, its callbacks, resume state, runtime and devices."""

@@ -1,0 +1,206 @@
+"""Helpers the tests share: the repository's params, shrunk; workspaces; running commands."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from mnist_cnn.cli import guarded
+from mnist_cnn.errors import EXIT_USER_ERROR
+from mnist_cnn.layout import Layout
+from mnist_cnn.params import Params, parse_params
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+# What a pipeline repository under test needs from this checkout.
+PIPELINE_FILES = ("dvc.yaml", ".gitignore", "data/.gitignore", "reference/notebook_history.csv")
+PIPELINE_CODE = ("stages", "mnist_cnn")
+
+
+def load_repo_params() -> dict[str, Any]:
+    """The repository's params.yaml, parsed as plain YAML (for tests to change and write)."""
+    return yaml.safe_load((REPO_ROOT / "params.yaml").read_text(encoding="utf-8"))
+
+
+def declared_models() -> list[str]:
+    return list(load_repo_params()["models"])
+
+
+def shrink_params(
+    params: dict[str, Any], mirror: Path, checksums: dict[str, str] | None, epochs: int = 1
+) -> dict[str, Any]:
+    """The repository's params, pointed at `mirror` and cut to a few seconds of training."""
+    params["download"]["mirrors"] = [str(mirror)]
+    if checksums is not None:
+        params["download"]["sha256"] = checksums
+    params["download"]["backoff_seconds"] = 0.0
+    params["train"]["batch_size"] = 32
+    params["runtime"]["steps_per_execution"] = 1
+    for model in params["models"].values():
+        model["epochs"] = epochs
+    return params
+
+
+def write_params(directory: Path, params: dict[str, Any]) -> Path:
+    path = directory / "params.yaml"
+    path.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def edit_params(directory: Path, *changes: tuple[str, Any]) -> dict[str, Any]:
+    """Set dotted keys (`models.B.layers.3.rate`) in directory/params.yaml; returns the params."""
+    params = yaml.safe_load((directory / "params.yaml").read_text(encoding="utf-8"))
+    for path, value in changes:
+        set_key(params, path, value)
+    write_params(directory, params)
+    return params
+
+
+def set_key(params: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    *parents, last = path.split(".")
+    node: Any = params
+    for key in parents:
+        node = node[int(key)] if key.isdigit() else node[key]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+    return params
+
+
+def workspace(directory: Path, params: dict[str, Any]) -> tuple[Layout, Params]:
+    """A folder with params.yaml and the reference data: what a stage needs besides its inputs."""
+    directory.mkdir(parents=True, exist_ok=True)
+    write_params(directory, params)
+    reference = Layout(REPO_ROOT).notebook_history
+    target = Layout(directory).notebook_history
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(reference, target)
+    return Layout(directory), parse_params(params)
+
+
+def command_environment(cwd: Path) -> dict[str, str]:
+    """This interpreter's environment with its tools first on PATH and the project importable."""
+    return {
+        **os.environ,
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": str(cwd),
+        "PYTHONUNBUFFERED": "1",
+        "DVC_NO_ANALYTICS": "1",
+    }
+
+
+def run(
+    command: list[str], cwd: Path, check: bool = True, **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
+    """Run a command in `cwd`; with check, fail with its output when it exits non-zero."""
+    result = subprocess.run(
+        command, cwd=cwd, env=command_environment(cwd), text=True, capture_output=True, **kwargs
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(command)} exited {result.returncode}\n"
+            f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+        )
+    return result
+
+
+def copy_project(destination: Path) -> None:
+    """The pipeline's code and files into `destination`, as a clone would have them."""
+    for folder in PIPELINE_CODE:
+        shutil.copytree(
+            REPO_ROOT / folder, destination / folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    for name in PIPELINE_FILES:
+        (destination / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO_ROOT / name, destination / name)
+
+
+def make_pipeline_repo(destination: Path, params: dict[str, Any]) -> Path:
+    """A real git + DVC repository holding this project's code and the given params."""
+    destination.mkdir(parents=True)
+    copy_project(destination)
+    write_params(destination, params)
+    run(["git", "init", "-q", "-b", "main"], destination)
+    run(["git", "config", "user.email", "tests@example.invalid"], destination)
+    run(["git", "config", "user.name", "tests"], destination)
+    run(["dvc", "init", "-q"], destination)
+    run(["dvc", "config", "core.analytics", "false"], destination)
+    run(["git", "add", "-A"], destination)
+    run(["git", "commit", "-qm", "pipeline under test"], destination)
+    return destination
+
+
+def ran_stages(dvc_output: str) -> list[str]:
+    """The stages a `dvc repro` or `dvc exp run` ran, sorted, from its output."""
+    return sorted(
+        line.split("'")[1] for line in dvc_output.splitlines() if line.startswith("Running stage")
+    )
+
+
+def failed_in_process(action: Callable[[], None], capsys: pytest.CaptureFixture[str]) -> str:
+    """Run `action` in this process as a stage's command line does (so monkeypatches apply);
+    it must exit with the user-error status. Returns its last line on stderr."""
+    with pytest.raises(SystemExit) as raised:
+        guarded(action)
+    assert raised.value.code == EXIT_USER_ERROR
+    return capsys.readouterr().err.splitlines()[-1]
+
+
+def run_stage(
+    workspace: Path, *arguments: str, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """`python -m <arguments>` in `workspace`, as DVC runs a stage, with this checkout's code."""
+    return subprocess.run(
+        [sys.executable, "-m", *arguments],
+        cwd=workspace,
+        env=command_environment(REPO_ROOT),
+        text=True,
+        capture_output=True,
+        timeout=timeout,
+    )
+
+
+def start_stage(workspace: Path, *arguments: str) -> subprocess.Popen[str]:
+    """Start a stage with stderr piped line by line, for tests that interrupt it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", *arguments],
+        cwd=workspace,
+        env=command_environment(REPO_ROOT),
+        text=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+# TensorFlow's C++ start-up log (absl format, printed before Python code runs); it is not the
+# stage's output, so checks of the stage's own stderr skip it.
+_TENSORFLOW_STARTUP = re.compile(
+    r"^([IWE]\d{4} [\d:.]+ +\d+ \S+:\d+\] |WARNING: All log messages before absl::InitializeLog)"
+)
+
+
+def stage_lines(stderr: str) -> list[str]:
+    """The stage's own stderr lines, without TensorFlow's C++ start-up log."""
+    return [
+        line for line in stderr.strip().splitlines() if line and not _TENSORFLOW_STARTUP.match(line)
+    ]
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    """The command failed as a user error: exit 2, no traceback, one `error:` line."""
+    assert result.returncode == EXIT_USER_ERROR, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = stage_lines(result.stderr)
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]

@@ -1,0 +1,75 @@
+"""dvc.yaml and mnist_cnn/layout.py name the same paths, and every model has its stage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from mnist_cnn.layout import Layout
+from tests.helpers import REPO_ROOT, declared_models
+
+LAYOUT = Layout(Path("."))
+
+
+def stages() -> dict[str, Any]:
+    return yaml.safe_load((REPO_ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+
+
+def declared(stage: dict[str, Any], kind: str) -> set[str]:
+    """The paths a stage lists under `kind` (outs, metrics, deps), options dropped."""
+    entries = stage.get(kind, [])
+    return {entry if isinstance(entry, str) else next(iter(entry)) for entry in entries}
+
+
+def as_text(*paths: Path) -> set[str]:
+    return {str(path) for path in paths}
+
+
+def test_every_declared_model_has_a_training_stage_and_no_other_does():
+    training = {name.removeprefix("train_") for name in stages() if name.startswith("train_")}
+    assert training == set(declared_models())
+
+
+@pytest.mark.parametrize("model", declared_models())
+def test_a_training_stage_writes_where_the_layout_says(model):
+    stage = stages()[f"train_{model}"]
+    assert stage["cmd"] == f"python -m stages.train {model}"
+    assert declared(stage, "outs") == as_text(
+        LAYOUT.model_file(model), LAYOUT.summary(model), LAYOUT.history(model)
+    )
+    assert declared(stage, "metrics") == as_text(LAYOUT.train_metrics(model))
+    assert f"models.{model}" in stage["params"]
+    assert str(LAYOUT.prepared_dir) in declared(stage, "deps")
+
+
+def test_data_stages_write_where_the_layout_says():
+    every = stages()
+    assert declared(every["download"], "outs") == as_text(LAYOUT.raw_dir)
+    assert declared(every["split"], "outs") == as_text(LAYOUT.split_dir)
+    assert declared(every["preprocess"], "outs") == as_text(LAYOUT.prepared_dir)
+
+
+def test_stages_over_every_model_read_whole_folders_and_write_where_the_layout_says():
+    every = stages()
+    evaluate, curves = every["evaluate"], every["curves"]
+    assert as_text(LAYOUT.models_dir, LAYOUT.train_metrics_dir, LAYOUT.history_dir) <= declared(
+        evaluate, "deps"
+    )
+    assert declared(evaluate, "outs") == as_text(
+        LAYOUT.report, LAYOUT.confusion("A").parent, LAYOUT.misclassified("A").parent
+    )
+    assert declared(evaluate, "metrics") == as_text(LAYOUT.evaluate_metrics)
+    assert as_text(LAYOUT.history_dir, LAYOUT.notebook_history) <= declared(curves, "deps")
+    assert declared(curves, "outs") == as_text(LAYOUT.curves_dir, LAYOUT.fidelity_dir)
+    assert declared(every["crossval"], "metrics") == as_text(LAYOUT.crossval_metrics)
+
+
+def test_every_plot_folder_is_an_output_of_some_stage():
+    plots = yaml.safe_load((REPO_ROOT / "dvc.yaml").read_text(encoding="utf-8"))["plots"]
+    folders = {entry if isinstance(entry, str) else next(iter(entry)) for entry in plots}
+    written = set().union(*(declared(stage, "outs") for stage in stages().values()))
+    written |= {str(Path(path).parent) for path in written}
+    assert folders <= written
