@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,6 +12,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from mnist_cnn import files
 from mnist_cnn.errors import DataError
 from mnist_cnn.params.layers import (
     Conv2D,
@@ -122,6 +126,37 @@ def summary_text(model: keras.Model) -> str:
         f"Non-trainable params: {non_trainable:,}",
     ]
     return "\n".join(lines) + "\n"
+
+
+# Keras stamps the save time into a .keras archive twice (metadata.json's date_saved and the
+# weights member's zip date); fixed values make the same model the same bytes, so that
+# reproducing the pipeline leaves dvc.lock unchanged.
+FIXED_SAVE_DATE = "1980-01-01@00:00:00"
+FIXED_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def deterministic_archive(saved: bytes) -> bytes:
+    """A .keras archive with its save dates replaced by fixed ones; everything else as is."""
+    output = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(saved)) as source, zipfile.ZipFile(output, "w") as target:
+        for member in source.infolist():
+            data = source.read(member.filename)
+            if member.filename == "metadata.json":
+                metadata = json.loads(data)
+                metadata["date_saved"] = FIXED_SAVE_DATE
+                data = json.dumps(metadata).encode("utf-8")
+            fixed = zipfile.ZipInfo(member.filename, date_time=FIXED_ZIP_DATE)
+            fixed.compress_type = member.compress_type
+            fixed.external_attr = member.external_attr
+            target.writestr(fixed, data)
+    return output.getvalue()
+
+
+def save_model_file(model: keras.Model, target: Path) -> None:
+    """Save `model` to `target` atomically, as bytes that depend only on the model."""
+    with files.atomic_path(target) as temporary:
+        model.save(temporary)
+        temporary.write_bytes(deterministic_archive(temporary.read_bytes()))
 
 
 def load_model_file(path: Path, compile: bool = True) -> keras.Model:

@@ -9,7 +9,7 @@ import numpy as np
 
 from mnist_cnn import files, history
 from mnist_cnn.layout import Layout
-from mnist_cnn.models import summary_text
+from mnist_cnn.models import save_model_file, summary_text
 from mnist_cnn.params import Params
 from mnist_cnn.training.loop import Split, Trained, TrainingJob, train_model
 from mnist_cnn.training.progress import ProgressLine
@@ -58,8 +58,7 @@ def write_outputs(layout: Layout, name: str, trained: Trained) -> None:
     history_path = layout.history(name)
     metrics_path = layout.train_metrics(name)
     with files.all_or_nothing(model_path, summary_path, history_path, metrics_path):
-        with files.atomic_path(model_path) as temporary:
-            trained.model.save(temporary)
+        save_model_file(trained.model, model_path)
         files.write_text(summary_path, summary_text(trained.model))
         files.write_text(history_path, history.to_csv(trained.history))
         files.write_json(metrics_path, train_metrics(trained.history, trained.model.count_params()))

@@ -1,7 +1,7 @@
 """Every declared model can drive its loss near zero on a few dozen images.
 
 The cheapest check that an architecture is wired to learn at all: a network that cannot
-memorise 48 images has a bug (a broken layer order, a dead activation, labels out of step),
+memorise 32 images has a bug (a broken layer order, a dead activation, labels out of step),
 whatever its accuracy on MNIST would have been.
 """
 
@@ -18,10 +18,11 @@ from mnist_cnn.training.runtime import set_up_runtime
 from tests.helpers import declared_models, load_repo_params
 from tests.mnist_fixtures import synthetic_digits
 
-IMAGES = 48
-STEPS = 300
-# A few times Adam's default, so 300 steps suffice; memorising is the point, not generalising.
-LEARNING_RATE = 0.003
+IMAGES = 32
+# Measured: 50 full-batch steps bring every declared model's loss below 0.01 at this rate.
+STEPS = 60
+# Ten times Adam's default: memorising is the point here, not generalising.
+LEARNING_RATE = 0.01
 
 
 @pytest.mark.parametrize("name", declared_models())

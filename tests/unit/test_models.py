@@ -1,6 +1,19 @@
+import json
+import time
+import zipfile
+
+import numpy as np
 import pytest
 
-from mnist_cnn.models import build_model, summary_text
+from mnist_cnn.errors import DataError
+from mnist_cnn.models import (
+    FIXED_SAVE_DATE,
+    FIXED_ZIP_DATE,
+    build_model,
+    load_model_file,
+    save_model_file,
+    summary_text,
+)
 from mnist_cnn.params import load_params
 from tests.helpers import REPO_ROOT
 
@@ -57,3 +70,31 @@ def test_the_summary_keeps_every_column_the_param_counts_included():
     second_conv = [line for line in lines if "(Conv2D)" in line][1]
     assert second_conv.split()[-1] == "18,496" and "(None, 11, 11, 64)" in second_conv
     assert "Total params: 101,578" in lines
+
+
+def test_a_saved_model_is_the_same_bytes_whenever_it_is_saved(tmp_path):
+    params = load_params(REPO_ROOT / "params.yaml")
+    model = build_model("B", params.model("B").layers, params.image_shape, params.seed)
+    model.save(tmp_path / "plain-first.keras")
+    save_model_file(model, tmp_path / "first.keras")
+    time.sleep(2.1)  # Keras stamps the time to the second, zip dates to two seconds
+    model.save(tmp_path / "plain-second.keras")
+    save_model_file(model, tmp_path / "second.keras")
+
+    # Keras' own save differs by its time stamps; ours does not.
+    plain = [(tmp_path / f"plain-{which}.keras").read_bytes() for which in ("first", "second")]
+    assert plain[0] != plain[1]
+    assert (tmp_path / "first.keras").read_bytes() == (tmp_path / "second.keras").read_bytes()
+    with zipfile.ZipFile(tmp_path / "second.keras") as archive:
+        assert {member.date_time for member in archive.infolist()} == {FIXED_ZIP_DATE}
+        assert json.loads(archive.read("metadata.json"))["date_saved"] == FIXED_SAVE_DATE
+    loaded = load_model_file(tmp_path / "second.keras")
+    for saved, original in zip(loaded.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(saved, original)
+
+
+def test_a_file_that_is_not_a_model_is_one_clear_error(tmp_path):
+    broken = tmp_path / "B.keras"
+    broken.write_bytes(b"PK\x03\x04 not really a zip archive")
+    with pytest.raises(DataError, match=r"B.keras: not a readable Keras model \("):
+        load_model_file(broken)
