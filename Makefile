@@ -7,6 +7,8 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 CODE := mnist_cnn stages tests benchmarks
 # The model `make predict` asks; any model declared in params.yaml, or a .keras file.
 MODEL ?= B_adj2
+# The page `dvc plots show` fills in (.dvc/config names it): chart libraries inline, no CDN.
+PLOTS_PAGE := .dvc/plots_page.html
 
 .PHONY: setup repro test test-fast lint format plots predict
 
@@ -17,6 +19,7 @@ $(BIN)/python:
 setup: $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev,metal,jax]"
+	$(BIN)/python -m mnist_cnn.plots_page $(PLOTS_PAGE)
 
 ## repro: run the whole pipeline (only the stages whose inputs changed)
 repro:
@@ -41,9 +44,12 @@ format:
 	$(BIN)/ruff format $(CODE)
 	$(BIN)/ruff check --fix $(CODE)
 
-## plots: every plot in dvc_plots/index.html; the PNG curves show even offline
-plots:
+## plots: every plot in dvc_plots/index.html; charts and pictures show offline too
+plots: $(PLOTS_PAGE)
 	dvc plots show --out dvc_plots
+
+$(PLOTS_PAGE):
+	$(BIN)/python -m mnist_cnn.plots_page $@
 
 ## predict: the digit in each picture, e.g. make predict IMAGES="my_digit.png" [MODEL=B]
 predict:
