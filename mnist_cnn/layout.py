@@ -100,5 +100,15 @@ class Layout:
         """The notebook's printed per-epoch numbers: reference data, committed, never written."""
         return self.root / "reference" / "notebook_history.csv"
 
+    def live_dir(self, name: str) -> Path:
+        """dvclive's files of one model's training, written after every epoch."""
+        return self.root / "dvclive" / name
+
+    def live_metrics(self, name: str) -> Path:
+        return self.live_dir(name) / "metrics.json"
+
+    def live_plots(self, name: str) -> Path:
+        return self.live_dir(name) / "plots"
+
     def resume_dir(self, resume_root: str, name: str) -> Path:
         return self.root / resume_root / name

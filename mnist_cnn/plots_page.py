@@ -13,12 +13,12 @@ Usage: python -m mnist_cnn.plots_page PATH   (`make setup` writes .dvc/plots_pag
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import vl_convert
+
+from mnist_cnn import files
 
 # DVC's chart templates (linear, confusion, scatter, ...) declare Vega-Lite 5 specs.
 VEGA_LITE_MAJOR = "5"
@@ -78,23 +78,10 @@ def page_template(bundle: str) -> str:
     return PAGE_HEAD + bundle + PAGE_TAIL
 
 
-def write_atomically(target: Path, text: str) -> None:
-    """Write `text` to a temporary file beside `target`, then rename it onto `target`."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.chmod(name, 0o644)
-        os.replace(name, target)
-    finally:
-        Path(name).unlink(missing_ok=True)
-
-
 def main(target: Path) -> None:
     version = newest_vega_lite(list(vl_convert.get_vegalite_versions()))
     bundle = vl_convert.javascript_bundle(EXPORT_SNIPPET, vl_version=version)
-    write_atomically(target, page_template(bundle))
+    files.write_text(target, page_template(bundle))
 
 
 def cli() -> None:

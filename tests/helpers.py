@@ -135,6 +135,7 @@ def make_pipeline_repo(destination: Path, params: dict[str, Any]) -> Path:
     run(["git", "config", "user.name", "tests"], destination)
     run(["dvc", "init", "-q"], destination)
     run(["dvc", "config", "core.analytics", "false"], destination)
+    run(["dvc", "config", "studio.offline", "true"], destination)
     run(["git", "add", "-A"], destination)
     run(["git", "commit", "-qm", "pipeline under test"], destination)
     return destination

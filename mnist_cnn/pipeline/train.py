@@ -11,6 +11,7 @@ from mnist_cnn import files, history
 from mnist_cnn.layout import Layout
 from mnist_cnn.models import save_model_file, summary_text
 from mnist_cnn.params import Params
+from mnist_cnn.training.live_log import LiveEpochLog
 from mnist_cnn.training.loop import Split, Trained, TrainingJob, train_model
 from mnist_cnn.training.progress import ProgressLine
 from mnist_cnn.training.resume import ResumeState, fingerprint
@@ -71,14 +72,21 @@ def run(layout: Layout, params: Params, model: str) -> None:
     resume = ResumeState(
         layout.resume_dir(params.runtime.resume_dir, model), run_fingerprint(job, layout)
     )
-    trained = train_model(
-        job,
-        train=train,
-        val=val,
-        steps_per_execution=params.runtime.steps_per_execution,
-        resume=resume.load,
-        callbacks=[resume.callback(), ProgressLine(model, job.model.epochs)],
-        verbose=1 if sys.stdout.isatty() else 0,
-    )
+    with LiveEpochLog(layout.live_dir(model)) as live_log:
+        trained = train_model(
+            job,
+            train=train,
+            val=val,
+            steps_per_execution=params.runtime.steps_per_execution,
+            resume=resume.load,
+            callbacks=[
+                resume.callback(),
+                live_log.callback(lambda: resume.history),
+                ProgressLine(model, job.model.epochs),
+            ],
+            verbose=1 if sys.stdout.isatty() else 0,
+        )
+        # A run resumed after its last epoch trains no epoch, yet its live files are rewritten.
+        live_log.log(trained.history)
     write_outputs(layout, model, trained)
     resume.clear()

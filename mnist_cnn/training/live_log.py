@@ -1,6 +1,7 @@
 """Per-epoch metrics that `dvc exp show` can read while a model is still training (dvclive).
 
-One folder per model, `dvclive/<model>/`, written through dvclive's `Live` API:
+One folder per model (`Layout.live_dir`: `dvclive/<model>/`), written through dvclive's `Live`
+API:
 - `metrics.json`: the last finished epoch, under the keys of metrics/train/<model>.json
   (`train.accuracy`, `train.loss`, `val.accuracy`, `val.loss`) plus dvclive's `step`, which is
   the epoch number;
@@ -16,12 +17,15 @@ the end of every `fit`, and the training loop calls `fit` once per epoch.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+import keras
 from dvclive import Live
 
-LIVE_DIR = Path("dvclive")
+from mnist_cnn.history import History
+
 # History column -> dvclive name; dvclive nests on "/", so "train/accuracy" is train.accuracy.
 LIVE_METRICS = {
     "accuracy": "train/accuracy",
@@ -49,13 +53,17 @@ class LiveEpochLog:
         )
         self._logged = 0
 
-    def log(self, history: list[dict[str, float]]) -> None:
+    def log(self, history: History) -> None:
         for row in history[self._logged :]:
             self._live.step = int(row["epoch"])
             for column, name in LIVE_METRICS.items():
                 self._live.log_metric(name, float(row[column]))
             self._live.next_step()
         self._logged = len(history)
+
+    def callback(self, history: Callable[[], History]) -> keras.callbacks.Callback:
+        """A Keras callback that logs `history()` (the run's history so far) after each epoch."""
+        return _LogEpochs(self, history)
 
     def __enter__(self) -> LiveEpochLog:
         return self
@@ -67,3 +75,13 @@ class LiveEpochLog:
         traceback: TracebackType | None,
     ) -> None:
         self._live.end()
+
+
+class _LogEpochs(keras.callbacks.Callback):
+    def __init__(self, live_log: LiveEpochLog, history: Callable[[], History]) -> None:
+        super().__init__()
+        self.live_log = live_log
+        self.history = history
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        self.live_log.log(self.history())

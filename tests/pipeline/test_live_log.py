@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO_ROOT, VENV_BIN, run
+from tests.helpers import REPO_ROOT, VENV_BIN, run
 
 pytestmark = pytest.mark.slow
 
@@ -36,12 +36,13 @@ import sys
 import time
 from pathlib import Path
 
-from mnist_cnn.training.live_log import LIVE_DIR, LiveEpochLog
+from mnist_cnn.layout import Layout
+from mnist_cnn.training.live_log import LiveEpochLog
 
 model = sys.argv[1]
 signals = Path(os.environ["SIGNAL_DIR"])
 history = []
-with LiveEpochLog(LIVE_DIR / model) as live_log:
+with LiveEpochLog(Layout(Path(".")).live_dir(model)) as live_log:
     for epoch in (1, 2, 3):
         history.append({"epoch": epoch, "accuracy": 0.9 + epoch / 100, "loss": 1 / epoch,
                         "val_accuracy": 0.88 + epoch / 100, "val_loss": 1.5 / epoch})
@@ -95,10 +96,9 @@ def studio() -> Iterator[http.server.HTTPServer]:
 @pytest.fixture
 def live_repo(tmp_path: Path) -> Path:
     repo = tmp_path / "repo"
-    (repo / "mnist_cnn" / "training").mkdir(parents=True)
-    shutil.copy2(
-        REPO_ROOT / "mnist_cnn" / "training" / "live_log.py",
-        repo / "mnist_cnn" / "training" / "live_log.py",
+    repo.mkdir()
+    shutil.copytree(
+        REPO_ROOT / "mnist_cnn", repo / "mnist_cnn", ignore=shutil.ignore_patterns("__pycache__")
     )
     (repo / "fake_train.py").write_text(STAGE_SCRIPT)
     (repo / "dvc.yaml").write_text(DVC_YAML)

@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.conftest import REPO_ROOT, run
+from tests.helpers import REPO_ROOT, run
 
 pytestmark = pytest.mark.slow
 

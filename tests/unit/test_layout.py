@@ -38,9 +38,14 @@ def test_a_training_stage_writes_where_the_layout_says(model):
     stage = stages()[f"train_{model}"]
     assert stage["cmd"] == f"python -m stages.train {model}"
     assert declared(stage, "outs") == as_text(
-        LAYOUT.model_file(model), LAYOUT.summary(model), LAYOUT.history(model)
+        LAYOUT.model_file(model),
+        LAYOUT.live_plots(model),
+        LAYOUT.summary(model),
+        LAYOUT.history(model),
     )
-    assert declared(stage, "metrics") == as_text(LAYOUT.train_metrics(model))
+    assert declared(stage, "metrics") == as_text(
+        LAYOUT.train_metrics(model), LAYOUT.live_metrics(model)
+    )
     assert f"models.{model}" in stage["params"]
     assert str(LAYOUT.prepared_dir) in declared(stage, "deps")
 

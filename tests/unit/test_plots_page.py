@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mnist_cnn.plots_page import newest_vega_lite, page_template, write_atomically
+from mnist_cnn.plots_page import newest_vega_lite, page_template
 
 BUNDLE = "window.vegaEmbed = function () {};"
 
@@ -35,11 +35,3 @@ def test_the_page_has_dvc_markers_once_and_the_bundle_inline():
 def test_a_bundle_that_would_break_the_page_is_refused(bad):
     with pytest.raises(ValueError, match="bundle"):
         page_template(BUNDLE + bad)
-
-
-def test_write_atomically_replaces_the_whole_file_and_leaves_no_temporary(tmp_path):
-    target = tmp_path / "folder" / "page.html"
-    write_atomically(target, "old")
-    write_atomically(target, "new text")
-    assert target.read_text() == "new text"
-    assert [entry.name for entry in target.parent.iterdir()] == ["page.html"]
