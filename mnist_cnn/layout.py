@@ -23,6 +23,11 @@ class Layout:
         return self.root / "params.yaml"
 
     @property
+    def params_checked(self) -> Path:
+        """The marker the check_params stage writes once params.yaml passed validation."""
+        return self.root / "data" / "params_checked.txt"
+
+    @property
     def raw_dir(self) -> Path:
         """The four MNIST IDX files, decompressed and checksum-verified."""
         return self.root / "data" / "raw"

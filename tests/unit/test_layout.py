@@ -50,6 +50,14 @@ def test_a_training_stage_writes_where_the_layout_says(model):
     assert str(LAYOUT.prepared_dir) in declared(stage, "deps")
 
 
+def test_every_other_stage_waits_for_the_params_check():
+    every = stages()
+    assert declared(every["check_params"], "outs") == as_text(LAYOUT.params_checked)
+    assert "params.yaml" in declared(every["check_params"], "deps")
+    others = {name: stage for name, stage in every.items() if name != "check_params"}
+    assert all(str(LAYOUT.params_checked) in declared(stage, "deps") for stage in others.values())
+
+
 def test_data_stages_write_where_the_layout_says():
     every = stages()
     assert declared(every["download"], "outs") == as_text(LAYOUT.raw_dir)
