@@ -27,6 +27,7 @@ from mnist_cnn.errors import DataError
 from mnist_cnn.layout import Layout
 from mnist_cnn.params import load_params
 from mnist_cnn.predict.digit_image import FIELD_SIZE, grayscale, mnist_like
+from mnist_cnn.quiet import quiet_tensorflow
 
 if TYPE_CHECKING:
     import keras
@@ -144,6 +145,7 @@ def main(argv: list[str]) -> None:
 
 
 def cli() -> None:
+    quiet_tensorflow()
     guarded(lambda: main(sys.argv[1:]))
 
 
