@@ -26,9 +26,9 @@ test:
 
 ## lint: style, layout and type checks of the pipeline code (what .ci/run checks)
 lint:
-	$(BIN)/ruff check stages tests benchmarks
-	$(BIN)/ruff format --check stages tests benchmarks
-	$(BIN)/mypy stages
+	$(BIN)/ruff check stages mnist_cnn tests benchmarks
+	$(BIN)/ruff format --check stages mnist_cnn tests benchmarks
+	$(BIN)/mypy stages mnist_cnn
 
 ## format: rewrite stages/ in ruff's layout and apply ruff's safe fixes
 format:
