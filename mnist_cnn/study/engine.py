@@ -103,13 +103,6 @@ class Progress:
         return f"{line}; about {format_duration(estimate)} left"
 
 
-def timed_call(work: Work, spec: Mapping[str, Any], shared: Any, threads: int) -> tuple[Any, float]:
-    """`work`'s result and its wall seconds, measured where it runs (not queueing time)."""
-    start = time.perf_counter()
-    result = work(spec, shared, threads)
-    return result, time.perf_counter() - start
-
-
 def _write_text_atomically(target: Path, text: str) -> None:
     """Temporary file beside `target`, then os.replace: a result is complete or absent.
 
@@ -218,11 +211,12 @@ def _run_in_process(
     finish: Callable[[Task, Any, float], None],
 ) -> None:
     for task in pending:
+        start = time.perf_counter()
         try:
-            result, seconds = timed_call(work, task.spec, shared, threads)
+            result = work(task.spec, shared, threads)
         except Exception as error:
             raise TaskFailedError(failure_message(task, error)) from error
-        finish(task, result, seconds)
+        finish(task, result, time.perf_counter() - start)
 
 
 def _connect_ray(local_cpus: int) -> None:
@@ -251,23 +245,26 @@ def _run_on_ray(
     # A fresh worker per task (max_calls=1) so each sets TensorFlow's threads before it starts.
     # No retries: a crashed worker (out of memory, killed) is reported at once, naming the task;
     # running the study again retries only what is missing.
-    remote_call = ray.remote(num_cpus=threads, max_calls=1, max_retries=0)(timed_call)
-    in_flight: dict[Any, Task] = {}
+    remote_work = ray.remote(num_cpus=threads, max_calls=1, max_retries=0)(work)
+    # Task and submission time of each task in flight. Timed from submission, so a task's
+    # seconds include starting its worker: the time a slot is busy, which is what the
+    # estimate of the time left needs.
+    in_flight: dict[Any, tuple[Task, float]] = {}
     try:
         shared_reference = ray.put(shared)
         waiting = list(reversed(pending))
         while waiting or in_flight:
             while waiting and len(in_flight) < max_parallel:
                 task = waiting.pop()
-                reference = remote_call.remote(work, task.spec, shared_reference, threads)
-                in_flight[reference] = task
+                reference = remote_work.remote(task.spec, shared_reference, threads)
+                in_flight[reference] = (task, time.perf_counter())
             [ready], _ = ray.wait(list(in_flight), num_returns=1)
-            task = in_flight.pop(ready)
+            task, submitted = in_flight.pop(ready)
             try:
-                result, seconds = ray.get(ready)
+                result = ray.get(ready)
             except ray.exceptions.RayError as error:
                 raise TaskFailedError(failure_message(task, _cause(error))) from error
-            finish(task, result, seconds)
+            finish(task, result, time.perf_counter() - submitted)
     finally:
         for reference in in_flight:
             ray.cancel(reference, force=True)

@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mnist_cnn.study.engine import Task, run_tasks, task_key
+from mnist_cnn.study.engine import Task, TaskFailedError, run_tasks, task_key
 from tests.study.loopback import run_as_namespace_init
-from tests.study.tiny_work import EVENTS_VARIABLE, tiny_images, train_tiny_model
+from tests.study.tiny_work import EVENTS_VARIABLE, scale_value, tiny_images, train_tiny_model
 
 # Every port is free in a network namespace of our own; 6390 is not Ray's default (6379).
 HEAD_PORT = 6390
@@ -71,13 +71,36 @@ def timed_study(out_dir: Path, name: str, engine: str) -> dict[str, Any]:
     return {"report": lines, "seconds": time.perf_counter() - start}
 
 
+def failing_study_on_ray(out_dir: Path) -> str:
+    """A good task, then one that raises: the error the engine gives, or "no error"."""
+    record_events_in(out_dir / "failing.events")
+    specs = [{"name": "good", "value": 1}, {"name": "bad", "value": 2, "fail": True}]
+    tasks = [Task(f"{spec['name']} task", spec, task_key(spec, {})) for spec in specs]
+    try:
+        run_tasks(
+            tasks,
+            scale_value,
+            shared={"factor": 10},
+            cache_dir=out_dir / "failing",
+            engine="ray",
+            max_parallel=1,
+            threads_per_task=1,
+            report=lambda line: None,
+        )
+    except TaskFailedError as error:
+        return str(error)
+    return "no error"
+
+
 def local(out_dir: Path) -> int:
-    """Two tiny trainings in this process, then on a local Ray started by the engine."""
+    """Two tiny trainings in this process, then on a local Ray started by the engine; then a
+    study on Ray whose second task fails."""
     write_summary(
         out_dir,
         {
             "in_process": timed_study(out_dir, "in_process", "in_process"),
             "ray": timed_study(out_dir, "ray", "ray"),
+            "failure": failing_study_on_ray(out_dir),
         },
     )
     return 0

@@ -256,6 +256,15 @@ def test_local_ray_runs_two_tasks_at_once_in_fresh_processes(local_run):
     assert serial["tiny1"][1] <= serial["tiny2"][0]
 
 
+@pytest.mark.slow
+@needs_ray_namespace
+def test_a_task_failing_on_ray_is_named_and_stops_the_study(local_run):
+    out_dir, summary = local_run
+    assert summary["failure"] == "study task 'bad task' failed: RuntimeError: asked to fail on bad"
+    cached = [json.loads(path.read_text()) for path in (out_dir / "failing").glob("*.json")]
+    assert cached == [{"threads": 1, "value": 10}]
+
+
 def task_spans(events_file: Path) -> dict[str, tuple[float, float, int]]:
     """(start, end, process id) of each task in an events file."""
     starts: dict[str, tuple[float, int]] = {}
