@@ -225,7 +225,9 @@ def _connect_ray(local_cpus: int) -> None:
     if os.environ.get("RAY_ADDRESS"):
         ray.init()  # joins that cluster; its CPUs are whatever its nodes declared
     else:
-        ray.init(num_cpus=local_cpus)
+        # "local" always starts a new Ray; with no address at all, ray.init would join the
+        # cluster that `ray start` last started on this machine, if one is still recorded.
+        ray.init(address="local", num_cpus=local_cpus)
 
 
 def _run_on_ray(

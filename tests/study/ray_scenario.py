@@ -71,25 +71,30 @@ def timed_study(out_dir: Path, name: str, engine: str) -> dict[str, Any]:
     return {"report": lines, "seconds": time.perf_counter() - start}
 
 
-def failing_study_on_ray(out_dir: Path) -> str:
-    """A good task, then one that raises: the error the engine gives, or "no error"."""
-    record_events_in(out_dir / "failing.events")
-    specs = [{"name": "good", "value": 1}, {"name": "bad", "value": 2, "fail": True}]
+def cheap_study_on_ray(out_dir: Path, name: str, specs: list[dict[str, Any]]) -> str:
+    """Cheap tasks one at a time on Ray; "no error", or the error the engine gave."""
+    record_events_in(out_dir / f"{name}.events")
     tasks = [Task(f"{spec['name']} task", spec, task_key(spec, {})) for spec in specs]
     try:
         run_tasks(
             tasks,
             scale_value,
             shared={"factor": 10},
-            cache_dir=out_dir / "failing",
+            cache_dir=out_dir / name,
             engine="ray",
             max_parallel=1,
             threads_per_task=1,
             report=lambda line: None,
         )
-    except TaskFailedError as error:
-        return str(error)
+    except (TaskFailedError, ValueError) as error:
+        return f"{type(error).__name__}: {error}"
     return "no error"
+
+
+def failing_study_on_ray(out_dir: Path) -> str:
+    """A good task, then one that raises."""
+    specs = [{"name": "good", "value": 1}, {"name": "bad", "value": 2, "fail": True}]
+    return cheap_study_on_ray(out_dir, "failing", specs)
 
 
 def local(out_dir: Path) -> int:
@@ -149,6 +154,10 @@ def head(out_dir: Path) -> int:
     try:
         subprocess.run(start_head, check=True, capture_output=True, text=True, timeout=300)
         summary["unauthenticated_driver"] = unauthenticated_driver()
+        # RAY_ADDRESS unset while `ray start` has recorded this head: the engine must start a
+        # Ray of its own (joining the head with num_cpus given would be a ValueError).
+        specs = [{"name": "beside_head", "value": 1}]
+        summary["local_beside_head"] = cheap_study_on_ray(out_dir, "beside_head", specs)
         os.environ["RAY_ADDRESS"] = HEAD_ADDRESS
         summary["ray"] = timed_study(out_dir, "head", "ray")
     finally:

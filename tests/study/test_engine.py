@@ -260,7 +260,9 @@ def test_local_ray_runs_two_tasks_at_once_in_fresh_processes(local_run):
 @needs_ray_namespace
 def test_a_task_failing_on_ray_is_named_and_stops_the_study(local_run):
     out_dir, summary = local_run
-    assert summary["failure"] == "study task 'bad task' failed: RuntimeError: asked to fail on bad"
+    assert summary["failure"] == (
+        "TaskFailedError: study task 'bad task' failed: RuntimeError: asked to fail on bad"
+    )
     cached = [json.loads(path.read_text()) for path in (out_dir / "failing").glob("*.json")]
     assert cached == [{"threads": 1, "value": 10}]
 
@@ -289,6 +291,8 @@ def test_ray_head_joined_through_ray_address_gives_identical_results(
     # Authentication is on: a driver without RAY_AUTH_MODE=token is turned away.
     assert summary["unauthenticated_driver"]["returncode"] != 0
     assert summary["unauthenticated_driver"]["refused_for_token"]
+    # With RAY_ADDRESS unset, the engine started a Ray of its own beside the running head.
+    assert summary["local_beside_head"] == "no error"
     assert summary["ray_stop_returncode"] == 0
     assert summary["processes_after_stop"] == []
     assert not (Path(ray_environment["HOME"]) / ".ray").exists()
