@@ -101,6 +101,8 @@ def _enter_loopback_only_network() -> None:
 
 
 def _run_child(main: Callable[[], int]) -> int:
+    """main's exit code; a forked child must leave through os._exit, so whatever ended it is
+    printed here first and becomes exit code 1."""
     try:
         return main()
     except BaseException:
