@@ -16,6 +16,8 @@ from mnist_cnn.errors import DataError
 COLUMNS = ("epoch", "accuracy", "loss", "val_accuracy", "val_loss")
 # The notebook printed no training loss for most epochs, so its reference has no `loss`.
 REFERENCE_COLUMNS = ("model", "epoch", "accuracy", "val_accuracy", "val_loss")
+# Columns of the reference files that hold names, not numbers.
+NAME_COLUMNS = ("model", "figure")
 
 # What both our histories and the notebook's printout have, epoch by epoch.
 FIDELITY_METRICS = ("val_accuracy", "val_loss")
@@ -30,7 +32,7 @@ def to_csv(history: History) -> str:
 
 
 def _read_frame(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    """A CSV with at least `columns`, every value numeric except `model`; DataError if not."""
+    """A CSV with at least `columns`, every value numeric but the names; DataError if not."""
     if not path.is_file():
         raise DataError(f"{path}: file not found; run the stage that writes it (dvc repro)")
     try:
@@ -42,7 +44,7 @@ def _read_frame(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
         raise DataError(f"{path}: no column {missing[0]!r}; has {', '.join(frame.columns)}")
     if frame.empty:
         raise DataError(f"{path}: no epochs recorded")
-    numeric = [column for column in columns if column != "model"]
+    numeric = [column for column in columns if column not in NAME_COLUMNS]
     if frame[numeric].isna().any().any() or not all(
         pd.api.types.is_numeric_dtype(frame[column]) for column in numeric
     ):
@@ -83,3 +85,12 @@ def beside_reference(ours: History, reference: History) -> str:
         suffixes=("", "_notebook"),
     )
     return frame.to_csv(index=False, lineterminator="\n")
+
+
+def read_printed_results(path: Path) -> dict[str, dict[str, float]]:
+    """The notebook's printed test figures (reference/notebook_results.csv), by model."""
+    frame = _read_frame(path, ("model", "figure", "value"))
+    results: dict[str, dict[str, float]] = {}
+    for row in frame.itertuples(index=False):
+        results.setdefault(str(row.model), {})[str(row.figure)] = float(row.value)
+    return results

@@ -75,10 +75,6 @@ class Layout:
         return self.root / "metrics" / "evaluate.json"
 
     @property
-    def crossval_metrics(self) -> Path:
-        return self.root / "metrics" / "crossval.json"
-
-    @property
     def report(self) -> Path:
         return self.root / "report.md"
 
@@ -104,6 +100,41 @@ class Layout:
     def notebook_history(self) -> Path:
         """The notebook's printed per-epoch numbers: reference data, committed, never written."""
         return self.root / "reference" / "notebook_history.csv"
+
+    @property
+    def notebook_results(self) -> Path:
+        """The test-set figures the notebook printed: reference data, committed."""
+        return self.root / "reference" / "notebook_results.csv"
+
+    # The study: a second pipeline (study/dvc.yaml) over the same prepared data.
+    @property
+    def study_dir(self) -> Path:
+        return self.root / "study"
+
+    def study_metrics(self, part: str) -> Path:
+        """`seeds`, `crossval` or `l2_fit`."""
+        return self.study_dir / "metrics" / f"{part}.json"
+
+    @property
+    def study_seed_rows(self) -> Path:
+        """Every run's accuracies, one row per model and seed: the strip plot's data."""
+        return self.study_dir / "plots" / "seeds.csv"
+
+    @property
+    def study_l2_curves_dir(self) -> Path:
+        """Per L2 candidate, its mean validation curves beside the notebook's."""
+        return self.study_dir / "plots" / "l2_fit"
+
+    @property
+    def study_pictures_dir(self) -> Path:
+        return self.study_dir / "plots" / "pictures"
+
+    def study_picture(self, part: str) -> Path:
+        return self.study_pictures_dir / f"{part}.png"
+
+    @property
+    def study_report(self) -> Path:
+        return self.study_dir / "report.md"
 
     def live_dir(self, name: str) -> Path:
         """dvclive's files of one model's training, written after every epoch."""

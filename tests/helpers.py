@@ -21,8 +21,10 @@ from mnist_cnn.params import Params, parse_params
 REPO_ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 # What a pipeline repository under test needs from this checkout.
-PIPELINE_FILES = ("dvc.yaml", ".gitignore", "data/.gitignore", "reference/notebook_history.csv")
-PIPELINE_CODE = ("stages", "mnist_cnn")
+PIPELINE_FILES = ("dvc.yaml", "study/dvc.yaml", ".gitignore", "data/.gitignore")
+PIPELINE_FOLDERS = ("stages", "mnist_cnn", "reference")
+# DVC's own folder, copied after `dvc init` makes it: the project's plot templates.
+DVC_TEMPLATES = ".dvc/plots"
 
 
 def load_repo_params() -> dict[str, Any]:
@@ -80,10 +82,8 @@ def workspace(directory: Path, params: dict[str, Any]) -> tuple[Layout, Params]:
     """A folder with params.yaml and the reference data: what a stage needs besides its inputs."""
     directory.mkdir(parents=True, exist_ok=True)
     write_params(directory, params)
-    reference = Layout(REPO_ROOT).notebook_history
-    target = Layout(directory).notebook_history
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(reference, target)
+    reference = Layout(REPO_ROOT).notebook_history.parent
+    shutil.copytree(reference, directory / reference.name, dirs_exist_ok=True)
     return Layout(directory), parse_params(params)
 
 
@@ -115,7 +115,7 @@ def run(
 
 def copy_project(destination: Path) -> None:
     """The pipeline's code and files into `destination`, as a clone would have them."""
-    for folder in PIPELINE_CODE:
+    for folder in PIPELINE_FOLDERS:
         shutil.copytree(
             REPO_ROOT / folder, destination / folder, ignore=shutil.ignore_patterns("__pycache__")
         )
@@ -133,6 +133,7 @@ def make_pipeline_repo(destination: Path, params: dict[str, Any]) -> Path:
     run(["git", "config", "user.email", "tests@example.invalid"], destination)
     run(["git", "config", "user.name", "tests"], destination)
     run(["dvc", "init", "-q"], destination)
+    shutil.copytree(REPO_ROOT / DVC_TEMPLATES, destination / DVC_TEMPLATES)
     run(["dvc", "config", "core.analytics", "false"], destination)
     run(["dvc", "config", "studio.offline", "true"], destination)
     run(["git", "add", "-A"], destination)

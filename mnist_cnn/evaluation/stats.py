@@ -9,7 +9,6 @@ at the images exactly one of them gets right.
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -117,40 +116,4 @@ def per_class_scores(
             "support": int(support[digit]),
         }
         for digit in range(num_classes)
-    }
-
-
-def paired_t_test(first: Sequence[float], second: Sequence[float]) -> dict[str, float]:
-    """Paired t-test over folds: mean difference (first - second) and two-sided p-value.
-
-    With identical differences in every fold the t statistic is undefined; the p-value is then
-    taken as 1 when the models tie in every fold and 0 when one wins every fold by the same
-    margin (the limit of the test as the spread of the differences goes to zero).
-    """
-    first_values = np.asarray(first, dtype=float)
-    second_values = np.asarray(second, dtype=float)
-    if first_values.shape != second_values.shape or first_values.size < 2:
-        raise ValueError("a paired t-test needs two equally long lists of at least 2 values")
-    differences = first_values - second_values
-    mean_difference = float(np.mean(differences))
-    # Equal up to float rounding (0.9 - 0.8 != 0.8 - 0.7 in binary): the t statistic is undefined.
-    if np.ptp(differences) <= 1e-12:
-        return {"mean_difference": mean_difference, "p_value": 1.0 if mean_difference == 0 else 0.0}
-    result = scipy_stats.ttest_rel(first_values, second_values)
-    statistic, p_value = float(result.statistic), float(result.pvalue)
-    if not (math.isfinite(statistic) and math.isfinite(p_value)):
-        raise ValueError(f"paired t-test is undefined for {first_values} vs {second_values}")
-    return {"mean_difference": mean_difference, "p_value": p_value}
-
-
-def spread(values: Sequence[float]) -> dict[str, float]:
-    """Mean, sample standard deviation (ddof = 1), minimum and maximum."""
-    array = np.asarray(values, dtype=float)
-    if array.size < 2:
-        raise ValueError("the spread needs at least 2 values")
-    return {
-        "mean": float(np.mean(array)),
-        "std": float(np.std(array, ddof=1)),
-        "min": float(np.min(array)),
-        "max": float(np.max(array)),
     }

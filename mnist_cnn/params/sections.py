@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from mnist_cnn.errors import ParamsError
 from mnist_cnn.idx import MNIST_FILES
-from mnist_cnn.params.layers import LayerSpec, check_architecture
+from mnist_cnn.params.layers import Conv2D, Dense, LayerSpec, check_architecture
 from mnist_cnn.params.validation import FolderName, Name, bounded, build_dataclass
 
 # metrics/evaluate.json holds one key per model and this one for the paired tests, so no model
@@ -56,6 +56,9 @@ class RuntimeParams:
 
     steps_per_execution: int = field(metadata=bounded(1, 100000))
     resume_dir: FolderName
+    study_engine: Literal["ray", "in_process"]
+    study_parallel: int = field(metadata=bounded(1, 1024))
+    study_cache_dir: FolderName
 
 
 @dataclass(frozen=True)
@@ -82,11 +85,30 @@ class EvaluateParams:
 
 
 @dataclass(frozen=True)
-class CrossvalParams:
-    enabled: bool
+class StudyCrossvalParams:
     folds: int = field(metadata=bounded(2, 100))
-    epochs: int = field(metadata=bounded(1, 1000))
     models: tuple[Name, ...]
+
+
+@dataclass(frozen=True)
+class L2FitParams:
+    model: Name
+    factors: tuple[float, ...]
+    replicates: int = field(metadata=bounded(1, 100))
+
+
+@dataclass(frozen=True)
+class StudyParams:
+    replicates: int = field(metadata=bounded(2, 1000))
+    first_seed: int = field(metadata=bounded(0, 2**31 - 1000))
+    threads_per_task: int = field(metadata=bounded(1, 1024))
+    confidence: float = field(metadata=bounded(0, 1, low_open=True, high_open=True))
+    crossval: StudyCrossvalParams
+    l2_fit: L2FitParams
+
+    def seeds(self) -> list[int]:
+        """The replicate seeds: first_seed, first_seed + 1, ..."""
+        return [self.first_seed + replicate for replicate in range(self.replicates)]
 
 
 @dataclass(frozen=True)
@@ -100,7 +122,7 @@ class Params:
     runtime: RuntimeParams
     models: dict[Name, ModelParams]
     evaluate: EvaluateParams
-    crossval: CrossvalParams
+    study: StudyParams
 
     def model(self, name: str) -> ModelParams:
         """The declared model `name`, or a ParamsError listing the declared ones."""
@@ -136,18 +158,32 @@ def _check_models(params: Params) -> None:
             )
 
 
-def _check_crossval_models(params: Params) -> None:
-    names = params.crossval.models
-    unknown = [name for name in names if name not in params.models]
+def _check_study(params: Params) -> None:
+    crossval = params.study.crossval.models
+    unknown = [name for name in crossval if name not in params.models]
     if unknown:
         raise ParamsError(
-            f"crossval.models lists unknown model {unknown[0]!r}; expected one "
+            f"study.crossval.models lists unknown model {unknown[0]!r}; expected one "
             f"of {', '.join(params.models)}"
         )
-    if not names or len(set(names)) != len(names):
+    if len(crossval) < 2 or len(set(crossval)) != len(crossval):
         raise ParamsError(
-            f"crossval.models = {list(names)} must list at least one model, each once"
+            f"study.crossval.models = {list(crossval)} must list at least two models, each once"
         )
+    fit = params.study.l2_fit
+    model = params.model(fit.model) if fit.model in params.models else None
+    if model is None:
+        raise ParamsError(
+            f"study.l2_fit.model = {fit.model!r} is not declared; expected one of "
+            f"{', '.join(params.models)}"
+        )
+    if sum(isinstance(layer, Conv2D | Dense) and layer.l2 > 0 for layer in model.layers) != 1:
+        raise ParamsError(
+            f"study.l2_fit.model = {fit.model!r} must have exactly one layer with l2 > 0, "
+            "the factor the fit varies"
+        )
+    if not fit.factors or any(factor <= 0 for factor in fit.factors):
+        raise ParamsError(f"study.l2_fit.factors = {list(fit.factors)} must list positive factors")
 
 
 def parse_params(raw: Any) -> Params:
@@ -160,5 +196,5 @@ def parse_params(raw: Any) -> Params:
             "channels], each at least 1"
         )
     _check_models(params)
-    _check_crossval_models(params)
+    _check_study(params)
     return params

@@ -37,14 +37,6 @@ def test_loss(
     return float(scores["loss"])
 
 
-def load_crossval(layout: Layout) -> dict[str, Any] | None:
-    """The cross-validation summary when that stage ran with crossval.enabled, else None."""
-    if not layout.crossval_metrics.is_file():
-        return None
-    summary = files.read_json(layout.crossval_metrics)
-    return summary if summary.get("enabled") else None
-
-
 def run(layout: Layout, params: Params) -> None:
     test = files.read_npz(layout.prepared_part("test"), ("images", "labels", "one_hot"))
     settings = params.evaluate
@@ -73,7 +65,7 @@ def run(layout: Layout, params: Params) -> None:
             test["images"], test["labels"], predictions[name], settings.misclassified_images, name
         )
     results[PAIRS_KEY] = paired_tests(test["labels"], predictions)
-    report = render_report(training, results, load_crossval(layout), settings)
+    report = render_report(training, results, settings)
     # The plots, metrics and report describe one evaluation: they appear together or not at all.
     with files.all_or_nothing(*outputs, layout.evaluate_metrics, layout.report):
         for path, data in outputs.items():

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import sys
@@ -222,12 +223,22 @@ def _run_in_process(
 def _connect_ray(local_cpus: int) -> None:
     import ray
 
+    # The driver prints the study's progress; the workers' own output (TensorFlow's start-up
+    # lines, Keras' warnings) stays in Ray's session logs, and a failing task's error still
+    # reaches the driver with the task's exception.
     if os.environ.get("RAY_ADDRESS"):
-        ray.init()  # joins that cluster; its CPUs are whatever its nodes declared
+        # Joins that cluster; its CPUs are whatever its nodes declared.
+        ray.init(log_to_driver=False, logging_level=logging.WARNING)
     else:
         # "local" always starts a new Ray; with no address at all, ray.init would join the
         # cluster that `ray start` last started on this machine, if one is still recorded.
-        ray.init(address="local", num_cpus=local_cpus)
+        ray.init(
+            address="local",
+            num_cpus=local_cpus,
+            include_dashboard=False,
+            log_to_driver=False,
+            logging_level=logging.WARNING,
+        )
 
 
 def _run_on_ray(

@@ -1,22 +1,16 @@
-"""The evaluate and crossval steps on tiny synthetic MNIST, every model trained one epoch."""
+"""The evaluate step on tiny synthetic MNIST, every model trained one epoch."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image
 
-from mnist_cnn.evaluation.report import render_report
-from mnist_cnn.layout import Layout
-from mnist_cnn.params import parse_params
-from mnist_cnn.pipeline import crossval, download, evaluate, preprocess, split, train
+from mnist_cnn.pipeline import download, evaluate, preprocess, split, train
 from tests.helpers import (
     declared_models,
-    edit_params,
-    failed_in_process,
     load_repo_params,
     shrink_params,
     workspace,
@@ -42,7 +36,6 @@ def evaluated(tmp_path_factory: pytest.TempPathFactory) -> Path:
         step.run(layout, params)
     for name in MODELS:
         train.run(layout, params, name)
-    crossval.run(layout, params)
     evaluate.run(layout, params)
     return layout.root
 
@@ -93,53 +86,8 @@ def test_report_numbers_equal_the_metrics_files(evaluated):
     training = {name: read_json(evaluated / f"metrics/train/{name}.json") for name in MODELS}
     check_report_matches_metrics(report, training, read_json(evaluated / "metrics/evaluate.json"))
     assert "exact binomial (Clopper-Pearson)" in report
-    assert "Not run (crossval.enabled is false)" in report
+    assert "[study/report.md](study/report.md)" in report
     smallest = min(MODELS, key=lambda name: training[name]["num_params"])
     assert f"Fewest parameters: {smallest} ({training[smallest]['num_params']:,})" in report
     for name in MODELS:
         assert f"(plots/misclassified/{name}.png)" in report
-
-
-def test_crossval_is_skipped_by_default(evaluated):
-    summary = read_json(evaluated / "metrics/crossval.json")
-    assert summary == {"enabled": False, "folds": 5, "note": "skipped: crossval.enabled is false"}
-
-
-def crossval_params(evaluated: Path, **settings):
-    """The evaluated workspace with crossval settings changed in its params.yaml."""
-    raw = edit_params(evaluated, *((f"crossval.{key}", value) for key, value in settings.items()))
-    return Layout(evaluated), parse_params(raw)
-
-
-def test_crossval_two_folds_one_epoch_reports_spread_and_paired_test(evaluated):
-    layout, params = crossval_params(evaluated, enabled=True, folds=2, epochs=1)
-    crossval.run(layout, params)
-    summary = read_json(evaluated / "metrics/crossval.json")
-    assert (summary["enabled"], summary["folds"], summary["epochs"]) == (True, 2, 1)
-    assert summary["images"] == 400
-    for name in ("A", "B"):
-        folds = summary["models"][name]["fold_val_accuracy"]
-        assert sorted(folds) == ["1", "2"]
-        spread = summary["models"][name]["val_accuracy"]
-        assert spread["min"] <= spread["mean"] <= spread["max"]
-        assert spread["mean"] == pytest.approx(np.mean(list(folds.values())))
-        assert spread["std"] == pytest.approx(np.std(list(folds.values()), ddof=1))
-    pair = summary["pairs"]["A_vs_B"]
-    differences = np.subtract(
-        list(summary["models"]["A"]["fold_val_accuracy"].values()),
-        list(summary["models"]["B"]["fold_val_accuracy"].values()),
-    )
-    assert pair["mean_difference"] == pytest.approx(differences.mean())
-    assert 0 <= pair["p_value"] <= 1
-    training = {name: read_json(evaluated / f"metrics/train/{name}.json") for name in MODELS}
-    report = render_report(
-        training, read_json(evaluated / "metrics/evaluate.json"), summary, params.evaluate
-    )
-    assert "Stratified 2-fold cross-validation over 400 training images" in report
-    assert f"| A | {summary['models']['A']['val_accuracy']['mean']:.4f} |" in report
-
-
-def test_crossval_refuses_more_folds_than_images_of_a_digit(evaluated, capsys):
-    layout, params = crossval_params(evaluated, enabled=True, folds=50, epochs=1)
-    line = failed_in_process(lambda: crossval.run(layout, params), capsys)
-    assert "crossval.folds = 50 exceeds the 40 training images of digit" in line

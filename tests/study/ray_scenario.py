@@ -1,6 +1,6 @@
 """The engine's Ray scenarios, run inside the loopback-only namespace (see loopback.py).
 
-Usage: python -m tests.study.ray_scenario {local,head,resume,study} OUT_DIR
+Usage: python -m tests.study.ray_scenario {local,head,resume,study,real_study} OUT_DIR
 
 Each scenario writes what it saw to OUT_DIR/summary.json (and the task results to cache
 folders under OUT_DIR) for the test that started it to check. The environment must carry
@@ -205,7 +205,46 @@ def resume(out_dir: Path) -> int:
     return 0
 
 
-SCENARIOS = {"local": local, "head": head, "resume": resume}
+def seeds_study(out_dir: Path, name: str, engine: str) -> dict[str, Any]:
+    """The study's real seeds stage on a tiny workspace; its metrics and cached task results."""
+    from mnist_cnn.pipeline import study as study_stages
+    from tests.study.tiny_study import prepared_study
+
+    layout, params = prepared_study(out_dir / name, engine)
+    started = time.perf_counter()
+    study_stages.seeds(layout, params)
+    cache = layout.root / params.runtime.study_cache_dir
+    return {
+        "seconds": time.perf_counter() - started,
+        "metrics": layout.study_metrics("seeds").read_text(),
+        "results": {path.name: path.read_text() for path in sorted(cache.glob("*.json"))},
+    }
+
+
+def real_study(out_dir: Path) -> int:
+    """The seeds stage of the real study: in this process, on a local Ray (two trainings at a
+    time), and on a token-authenticated head started here and joined through RAY_ADDRESS."""
+    summary: dict[str, Any] = {
+        "in_process": seeds_study(out_dir, "in_process", "in_process"),
+        "local_ray": seeds_study(out_dir, "local_ray", "ray"),
+    }
+    start_head = [RAY, "start", "--head", "--node-ip-address", "127.0.0.1"]
+    start_head += ["--port", str(HEAD_PORT), "--num-cpus", "2", "--disable-usage-stats"]
+    start_head += ["--include-dashboard", "false"]
+    try:
+        subprocess.run(start_head, check=True, capture_output=True, text=True, timeout=300)
+        os.environ["RAY_ADDRESS"] = HEAD_ADDRESS
+        summary["head"] = seeds_study(out_dir, "head", "ray")
+    finally:
+        os.environ.pop("RAY_ADDRESS", None)
+        stopped = subprocess.run([RAY, "stop"], capture_output=True, text=True, timeout=300)
+        summary["ray_stop_returncode"] = stopped.returncode
+        summary["processes_after_stop"] = other_processes()
+        write_summary(out_dir, summary)
+    return 0
+
+
+SCENARIOS = {"local": local, "head": head, "resume": resume, "real_study": real_study}
 
 
 def main() -> None:

@@ -318,3 +318,22 @@ def test_a_killed_ray_study_resumes_without_rerunning_finished_tasks(tmp_path, r
     for key in cached_at_kill:
         assert starts.count(names_by_key[key]) == 1, starts
     assert set(starts) == {"tiny1", "tiny2", "tiny3"}
+
+
+@pytest.mark.slow
+@needs_ray_namespace
+def test_the_real_seeds_stage_gives_the_same_bytes_in_process_on_local_ray_and_on_a_head(
+    tmp_path, ray_environment
+):
+    summary = run_scenario("real_study", tmp_path, ray_environment)
+    in_process = summary["in_process"]
+    # Two models x two seeds, each a real training of the declared network on tiny data.
+    assert len(in_process["results"]) == 4
+    for where in ("local_ray", "head"):
+        assert summary[where]["results"] == in_process["results"], where
+        assert summary[where]["metrics"] == in_process["metrics"], where
+    metrics = json.loads(in_process["metrics"])
+    assert metrics["A"]["runs"] == 2 and metrics["seeds"] == [1, 2]
+    assert {"mean", "sd", "ci_low", "ci_high"} <= set(metrics["A"]["test"]["accuracy"])
+    assert summary["ray_stop_returncode"] == 0
+    assert summary["processes_after_stop"] == []

@@ -14,8 +14,8 @@ from tests.helpers import REPO_ROOT, declared_models
 LAYOUT = Layout(Path("."))
 
 
-def stages() -> dict[str, Any]:
-    return yaml.safe_load((REPO_ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+def stages(pipeline: str = "dvc.yaml") -> dict[str, Any]:
+    return yaml.safe_load((REPO_ROOT / pipeline).read_text(encoding="utf-8"))["stages"]
 
 
 def declared(stage: dict[str, Any], kind: str) -> set[str]:
@@ -77,7 +77,6 @@ def test_stages_over_every_model_read_whole_folders_and_write_where_the_layout_s
     assert declared(evaluate, "metrics") == as_text(LAYOUT.evaluate_metrics)
     assert as_text(LAYOUT.history_dir, LAYOUT.notebook_history) <= declared(curves, "deps")
     assert declared(curves, "outs") == as_text(LAYOUT.curves_dir, LAYOUT.fidelity_dir)
-    assert declared(every["crossval"], "metrics") == as_text(LAYOUT.crossval_metrics)
 
 
 def test_every_plot_folder_is_an_output_of_some_stage():
@@ -86,3 +85,21 @@ def test_every_plot_folder_is_an_output_of_some_stage():
     written = set().union(*(declared(stage, "outs") for stage in stages().values()))
     written |= {str(Path(path).parent) for path in written}
     assert folders <= written
+
+
+def test_the_study_writes_where_the_layout_says_from_the_repository_root():
+    study = stages("study/dvc.yaml")
+    assert all(stage["wdir"] == ".." for stage in study.values())
+    assert declared(study["seeds"], "metrics") == as_text(LAYOUT.study_metrics("seeds"))
+    assert declared(study["seeds"], "outs") == as_text(
+        LAYOUT.study_seed_rows, LAYOUT.study_picture("seeds")
+    )
+    assert declared(study["crossval"], "metrics") == as_text(LAYOUT.study_metrics("crossval"))
+    assert declared(study["l2_fit"], "metrics") == as_text(LAYOUT.study_metrics("l2_fit"))
+    assert declared(study["l2_fit"], "outs") == as_text(
+        LAYOUT.study_l2_curves_dir, LAYOUT.study_picture("l2_fit")
+    )
+    assert declared(study["report"], "outs") == as_text(LAYOUT.study_report)
+    for name in ("seeds", "crossval", "l2_fit"):
+        assert str(LAYOUT.prepared_dir) in declared(study[name], "deps")
+        assert str(LAYOUT.params_checked) in declared(study[name], "deps")

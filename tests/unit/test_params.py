@@ -10,7 +10,7 @@ from tests.helpers import REPO_ROOT, load_repo_params
 def test_repository_params_are_valid():
     params = load_params(REPO_ROOT / "params.yaml")
     assert list(params.models) == list(load_repo_params()["models"])
-    assert params.crossval.enabled is False and params.crossval.models == ("A", "B")
+    assert params.study.crossval.models == ("A", "B") and len(params.study.seeds()) >= 2
     assert params.models["B_adj2"].early_stopping.patience == 4
 
 
@@ -49,14 +49,28 @@ def mutated(path: str, value):
         ("seed", KeyError, "missing key seed"),
         ("download.sha256.t10k-images-idx3-ubyte", "abc", "must be 64 lowercase hex digits"),
         (
-            "crossval.models",
+            "study.crossval.models",
             ["A", "C"],
-            "crossval.models lists unknown model 'C'; expected one of A",
+            "study.crossval.models lists unknown model 'C'; expected one of A",
         ),
-        ("crossval.models", ["A", "A"], "must list at least one model, each once"),
-        ("crossval.models", [], "must list at least one model, each once"),
-        ("crossval.folds", 1, r"crossval.folds = 1 is out of range; allowed: \[2, 100\]"),
-        ("crossval.enabled", "yes", "crossval.enabled = 'yes' \\(str\\) must be true or false"),
+        ("study.crossval.models", ["A", "A"], "must list at least two models, each once"),
+        ("study.crossval.models", ["A"], "must list at least two models, each once"),
+        (
+            "study.crossval.folds",
+            1,
+            r"study.crossval.folds = 1 is out of range; allowed: \[2, 100\]",
+        ),
+        ("study.replicates", 1, r"study.replicates = 1 is out of range; allowed: \[2, 1000\]"),
+        ("study.l2_fit.model", "B", "must have exactly one layer with l2 > 0"),
+        ("study.l2_fit.model", "C", "study.l2_fit.model = 'C' is not declared"),
+        ("study.l2_fit.factors", [0.001, 0.0], "must list positive factors"),
+        ("runtime.study_engine", "dask", "expected one of ray, in_process"),
+        ("models.B_adj.layers.3.rate", float("nan"), r"rate = nan must be a finite number"),
+        ("models.B_adj2.layers.10.l2", float("inf"), r"l2 = inf must be a finite number"),
+        ("train.learning_rate", "1e-3", r"YAML reads an exponent without a dot as text"),
+        ("models.A.layers.0.kind", ["conv2d"], r"kind = \['conv2d'\] is not a known kind"),
+        ("runtime.resume_dir", "../benchmarks", "is not a valid name; allowed: one folder name"),
+        ("runtime.resume_dir", "/tmp", "is not a valid name"),
         ("evaluate.significance", 1.0, "evaluate.significance = 1.0 is out of range"),
         ("evaluate.misclassified_images", 0, "evaluate.misclassified_images = 0 is out of range"),
     ],

@@ -1,0 +1,187 @@
+"""The study's stages (study/dvc.yaml): many trainings through the engine, then statistics.
+
+`seeds`: every declared model trained with study.replicates seeds on the notebook's split.
+`crossval`: the models of study.crossval trained on each stratified fold of all training
+images. `l2_fit`: study.l2_fit.model with each candidate L2 factor, against the notebook's
+printed curves. `report`: study/report.md from those metrics and the single run's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from mnist_cnn import files, history
+from mnist_cnn.errors import DataError
+from mnist_cnn.layout import PARTS, Layout
+from mnist_cnn.params import ModelParams, Params
+from mnist_cnn.params.layers import Conv2D, Dense
+from mnist_cnn.study import figures, summary
+from mnist_cnn.study.engine import Task, run_tasks
+from mnist_cnn.study.report import render_study_report
+from mnist_cnn.study.tasks import fold_task, holdout_task, train_task
+
+
+def study_inputs(layout: Layout) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The prepared arrays every task reads, and their files' hashes (part of each task key).
+
+    `pool_*` is the train and validation parts together, in MNIST's order: the 60,000 (or
+    split.limit) training images that cross-validation divides into folds.
+    """
+    parts = {
+        part: files.read_npz(layout.prepared_part(part), ("images", "one_hot", "source_index"))
+        for part in PARTS
+    }
+    arrays = {
+        f"{part}_{field}": parts[part][field] for part in PARTS for field in ("images", "one_hot")
+    }
+    order = np.argsort(
+        np.concatenate([parts["train"]["source_index"], parts["val"]["source_index"]]),
+        kind="stable",
+    )
+    for field in ("images", "one_hot"):
+        arrays[f"pool_{field}"] = np.concatenate([parts["train"][field], parts["val"][field]])[
+            order
+        ]
+    hashes = {part: files.sha256_file(layout.prepared_part(part)) for part in PARTS}
+    return arrays, hashes
+
+
+def run_study_tasks(
+    layout: Layout, params: Params, tasks: Sequence[Task], arrays: dict[str, np.ndarray]
+) -> list[dict[str, Any]]:
+    """Every task's result, in task order, through the engine and its cache."""
+    runtime = params.runtime
+    results = run_tasks(
+        tasks,
+        train_task,
+        shared={"arrays": arrays, "steps_per_execution": runtime.steps_per_execution},
+        cache_dir=layout.root / runtime.study_cache_dir,
+        engine=runtime.study_engine,
+        max_parallel=runtime.study_parallel,
+        threads_per_task=params.study.threads_per_task,
+    )
+    return [results[task.key] for task in tasks]
+
+
+def notebook_figures(layout: Layout) -> dict[str, dict[str, float]]:
+    return summary.notebook_figures(
+        history.read_reference(layout.notebook_history),
+        history.read_printed_results(layout.notebook_results),
+    )
+
+
+def seeds(layout: Layout, params: Params) -> None:
+    arrays, inputs = study_inputs(layout)
+    seed_list = params.study.seeds()
+    tasks = [
+        holdout_task(params, name, seed, inputs, model)
+        for name, model in params.models.items()
+        for seed in seed_list
+    ]
+    results = iter(run_study_tasks(layout, params, tasks, arrays))
+    runs = {name: [next(results) for _ in seed_list] for name in params.models}
+    notebook = notebook_figures(layout)
+    metrics = summary.seed_study(runs, seed_list, notebook, params.study.confidence)
+    accuracies = {name: [run["test"]["accuracy"] for run in runs[name]] for name in runs}
+    printed = {
+        name: values["test_accuracy"]
+        for name, values in notebook.items()
+        if "test_accuracy" in values
+    }
+    picture = figures.seeds_picture(accuracies, printed, params.study.confidence)
+    rows_path, picture_path = layout.study_seed_rows, layout.study_picture("seeds")
+    with files.all_or_nothing(layout.study_metrics("seeds"), rows_path, picture_path):
+        files.write_json(layout.study_metrics("seeds"), metrics)
+        files.write_text(rows_path, summary.per_seed_rows(runs, seed_list))
+        files.write_bytes(picture_path, picture)
+
+
+def check_folds(one_hot: np.ndarray, folds: int) -> None:
+    """Stratified folds need every digit at least once per fold."""
+    digits, counts = np.unique(one_hot.argmax(axis=1), return_counts=True)
+    if counts.min() < folds:
+        raise DataError(
+            f"study.crossval.folds = {folds} exceeds the {counts.min()} training images of "
+            f"digit {digits[np.argmin(counts)]}; lower the folds or raise split.limit"
+        )
+
+
+def crossval(layout: Layout, params: Params) -> None:
+    arrays, inputs = study_inputs(layout)
+    settings = params.study.crossval
+    check_folds(arrays["pool_one_hot"], settings.folds)
+    tasks = [
+        fold_task(params, name, fold, inputs)
+        for name in settings.models
+        for fold in range(settings.folds)
+    ]
+    results = iter(run_study_tasks(layout, params, tasks, arrays))
+    scores = {
+        name: [next(results)["history"][-1]["val_accuracy"] for _ in range(settings.folds)]
+        for name in settings.models
+    }
+    pool = len(arrays["pool_images"])
+    metrics = summary.crossval_study(
+        scores, pool // settings.folds, pool - pool // settings.folds, params.study.confidence
+    )
+    files.write_json(layout.study_metrics("crossval"), metrics)
+
+
+def with_l2(model: ModelParams, factor: float) -> ModelParams:
+    """`model` with its one L2-regularised layer's factor replaced."""
+    layers = tuple(
+        dataclasses.replace(layer, l2=factor)
+        if isinstance(layer, Conv2D | Dense) and layer.l2 > 0
+        else layer
+        for layer in model.layers
+    )
+    return dataclasses.replace(model, layers=layers)
+
+
+def declared_l2(model: ModelParams) -> float:
+    return next(
+        layer.l2 for layer in model.layers if isinstance(layer, Conv2D | Dense) and layer.l2 > 0
+    )
+
+
+def l2_fit(layout: Layout, params: Params) -> None:
+    arrays, inputs = study_inputs(layout)
+    fit = params.study.l2_fit
+    model = params.model(fit.model)
+    seed_list = params.study.seeds()[: fit.replicates]
+    tasks = [
+        holdout_task(params, fit.model, seed, inputs, with_l2(model, factor), f"l2={factor}")
+        for factor in fit.factors
+        for seed in seed_list
+    ]
+    results = iter(run_study_tasks(layout, params, tasks, arrays))
+    histories = {factor: [next(results)["history"] for _ in seed_list] for factor in fit.factors}
+    notebook = history.read_reference(layout.notebook_history)[fit.model]
+    metrics = summary.l2_fit_study(histories, notebook, declared_l2(model))
+    curves = {f"l2 = {factor}": summary.mean_curves(runs) for factor, runs in histories.items()}
+    picture_path = layout.study_picture("l2_fit")
+    with files.all_or_nothing(layout.study_metrics("l2_fit"), picture_path):
+        with files.atomic_directory(layout.study_l2_curves_dir) as staging:
+            for factor, runs in histories.items():
+                text = history.beside_reference(summary.mean_curves(runs), notebook)
+                files.write_text(staging / f"l2_{factor}.csv", text)
+        files.write_json(layout.study_metrics("l2_fit"), metrics)
+        files.write_bytes(picture_path, figures.l2_fit_picture(curves, notebook, fit.model))
+
+
+def report(layout: Layout, params: Params) -> None:
+    text = render_study_report(
+        seeds=files.read_json(layout.study_metrics("seeds")),
+        crossval=files.read_json(layout.study_metrics("crossval")),
+        l2_fit=files.read_json(layout.study_metrics("l2_fit")),
+        single_run=files.read_json(layout.evaluate_metrics),
+        params=params,
+    )
+    files.write_text(layout.study_report, text)
+
+
+PARTS_OF_THE_STUDY = {"seeds": seeds, "crossval": crossval, "l2_fit": l2_fit, "report": report}

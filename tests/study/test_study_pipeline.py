@@ -1,0 +1,95 @@
+"""The study as DVC runs it: its own pipeline, never started by a plain `dvc repro`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from tests.helpers import (
+    command_environment,
+    load_repo_params,
+    make_pipeline_repo,
+    ran_stages,
+    run,
+    shrink_params,
+)
+from tests.mnist_fixtures import write_idx_set
+
+pytestmark = pytest.mark.slow
+
+STUDY_STAGES = [
+    "study/dvc.yaml:crossval",
+    "study/dvc.yaml:l2_fit",
+    "study/dvc.yaml:report",
+    "study/dvc.yaml:seeds",
+]
+
+
+@pytest.fixture
+def study_repo(tmp_path):
+    """A pipeline repository on tiny data whose study runs in process: 2 seeds, 2 folds."""
+    mirror = tmp_path / "mirror"
+    params = shrink_params(load_repo_params(), mirror, write_idx_set(mirror))
+    params["study"].update(replicates=2)
+    params["study"]["crossval"].update(folds=2)
+    params["study"]["l2_fit"].update(factors=[0.001, 0.002], replicates=1)
+    params["runtime"]["study_engine"] = "in_process"
+    return make_pipeline_repo(tmp_path / "repo", params)
+
+
+def test_plain_repro_leaves_the_study_alone_and_study_repro_runs_it_once(study_repo):
+    pipeline = run(["dvc", "repro"], study_repo)
+    assert not [stage for stage in ran_stages(pipeline.stdout) if stage.startswith("study")]
+    assert not (study_repo / "study/metrics").exists()
+
+    study = run(["dvc", "repro", "study/dvc.yaml"], study_repo)
+    assert ran_stages(study.stdout) == STUDY_STAGES
+    again = run(["dvc", "repro", "study/dvc.yaml"], study_repo)
+    assert ran_stages(again.stdout) == []
+
+    shown = json.loads(run(["dvc", "metrics", "show", "--json"], study_repo).stdout)
+    metrics = next(iter(shown.values()))["data"]
+    seeds = metrics["study/metrics/seeds.json"]["data"]
+    assert seeds["B"]["runs"] == 2
+    assert {"mean", "sd", "ci_low", "ci_high"} <= set(seeds["B"]["test"]["accuracy"])
+    assert "p_holm" in seeds["pairs"]["A_vs_B"]["test_accuracy"]
+    crossval = metrics["study/metrics/crossval.json"]["data"]
+    assert crossval["pairs"]["A_vs_B"]["corrected"]["folds"] == 2
+    plots = json.loads(run(["dvc", "plots", "show", "--json"], study_repo).stdout)["data"]
+    strip = plots["study/plots/seeds.csv"][0]["content"]
+    assert strip["encoding"]["x"]["type"] == "nominal"  # the project's strip template
+    assert len(strip["data"]["values"]) == 2 * len(load_repo_params()["models"])
+    assert "study/plots/pictures/seeds.png" in plots
+    report = (study_repo / "study/report.md").read_text()
+    assert "## Across seeds" in report and "## Across folds" in report
+
+
+def test_a_killed_study_resumes_without_training_finished_tasks_again(study_repo):
+    run(["dvc", "repro", "preprocess"], study_repo)
+    cache = study_repo / ".study_cache"
+    command = ["dvc", "repro", "study/dvc.yaml:seeds"]
+    first = subprocess.Popen(
+        command,
+        cwd=study_repo,
+        env=command_environment(study_repo),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 600
+    while not list(cache.glob("*.json")) and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    os.killpg(first.pid, signal.SIGKILL)  # dvc and the stage under it, as a closed laptop would
+    first.wait()
+    finished = len(list(cache.glob("*.json")))
+    assert 1 <= finished < 10, "the kill must land between the first and the last training"
+
+    again = run(command, study_repo)
+    assert f"study: {finished} of 10 from cache" in again.stderr
+    assert again.stderr.count(" done (") == 10 - finished
+    assert json.loads((study_repo / "study/metrics/seeds.json").read_text())["B"]["runs"] == 2
