@@ -30,9 +30,17 @@ def guarded(action: Callable[[], None]) -> None:
         # Disk full, read-only directory, permission denied: the user's environment, not a bug.
         where = f" ({error.filename})" if error.filename else ""
         fail(f"{error.strerror or error}{where}")
+    except MemoryError:
+        fail("out of memory; make the model's layers narrower or train.batch_size smaller")
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         raise SystemExit(EXIT_INTERRUPTED) from None
+    except Exception as error:
+        # TensorFlow's own allocation failure (tf.errors.ResourceExhaustedError), named so
+        # that this module need not import TensorFlow; any other exception is a bug.
+        if type(error).__name__ != "ResourceExhaustedError":
+            raise
+        fail("out of memory; make the model's layers narrower or train.batch_size smaller")
 
 
 def run_stage(step: Callable[..., None], **arguments: Any) -> None:

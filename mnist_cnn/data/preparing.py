@@ -18,6 +18,12 @@ def prepare(
     """(N, H, W) uint8 images and int labels to model-shaped images and one-hot labels."""
     if images.dtype != np.uint8:
         raise DataError(f"images must be uint8 pixels, got {images.dtype}")
+    height, width = images.shape[1:]
+    if tuple(image_shape) != (height, width, 1):
+        raise DataError(
+            f"image_shape = {list(image_shape)} does not fit the data's {height}x{width} "
+            f"grayscale images; set image_shape: [{height}, {width}, 1]"
+        )
     if labels.size and labels.max() >= num_classes:
         raise DataError(f"label {labels.max()} is not below num_classes = {num_classes}")
     shaped = images.reshape((len(images), *image_shape))

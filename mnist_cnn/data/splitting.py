@@ -35,19 +35,36 @@ def read_pair(raw_dir: Path, images_name: str, labels_name: str) -> tuple[np.nda
     return images, labels
 
 
+# A stratified split puts each digit in both parts, so it needs every digit at least twice.
+MIN_PER_CLASS = 2
+
+
+def check_stratifiable(labels: np.ndarray, val_count: int, settings: SplitParams) -> None:
+    """Refuse, naming the knob to turn, what scikit-learn's stratified split would refuse."""
+    digits, counts = np.unique(labels, return_counts=True)
+    classes = len(digits)
+    if val_count < classes or len(labels) - val_count < classes:
+        raise DataError(
+            f"split.limit = {settings.limit} with val_fraction = {settings.val_fraction} leaves "
+            f"fewer images than the {classes} digits in a part; raise split.limit"
+        )
+    if counts.min() < MIN_PER_CLASS:
+        raise DataError(
+            f"split.limit = {settings.limit} keeps {counts.min()} image of digit "
+            f"{digits[np.argmin(counts)]}; a stratified split needs at least {MIN_PER_CLASS} "
+            "of every digit: raise split.limit or set split.stratify: false"
+        )
+
+
 def split_indices(
-    labels: np.ndarray, settings: SplitParams, seed: int, num_classes: int
+    labels: np.ndarray, settings: SplitParams, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Row indices of the training and validation parts of the (limited) training set."""
     count = len(labels) if settings.limit is None else min(settings.limit, len(labels))
     indices = np.arange(count)
     val_count = int(np.ceil(count * settings.val_fraction))
-    if settings.stratify and (val_count < num_classes or count - val_count < num_classes):
-        raise DataError(
-            f"split.limit = {settings.limit} with val_fraction = "
-            f"{settings.val_fraction} leaves fewer images than classes in a part; "
-            "raise split.limit"
-        )
+    if settings.stratify:
+        check_stratifiable(labels[:count], val_count, settings)
     train_rows, val_rows = train_test_split(
         indices,
         test_size=settings.val_fraction,

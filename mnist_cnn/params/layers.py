@@ -108,6 +108,32 @@ LayerSpec = Conv2D | MaxPool | Dropout | Flatten | GlobalAveragePool | Dense
 _SPATIAL = (Conv2D, MaxPool, Flatten, GlobalAveragePool)
 
 
+def _size(shape: Shape) -> int:
+    size = 1
+    for dimension in shape:
+        size *= dimension
+    return size
+
+
+def weight_count(spec: LayerSpec, input_shape: Shape) -> int:
+    """Weights and biases of one layer, as Keras counts them."""
+    if isinstance(spec, Conv2D):
+        return spec.kernel_size**2 * input_shape[-1] * spec.filters + spec.filters
+    if isinstance(spec, Dense):
+        return input_shape[-1] * spec.units + spec.units
+    return 0
+
+
+def architecture_size(layers: tuple[LayerSpec, ...], input_shape: Shape) -> tuple[int, int]:
+    """(weights, activation values per image) of a valid architecture."""
+    shape, weights, activations = tuple(input_shape), 0, _size(input_shape)
+    for spec in layers:
+        weights += weight_count(spec, shape)
+        shape = spec.output_shape(shape)
+        activations += _size(shape)
+    return weights, activations
+
+
 def check_architecture(key: str, layers: tuple[LayerSpec, ...], input_shape: Shape) -> Shape:
     """Follow the shapes through the layers; refuse collapse and spatial layers after flattening.
 

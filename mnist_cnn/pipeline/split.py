@@ -14,9 +14,7 @@ from mnist_cnn.params import Params
 def run(layout: Layout, params: Params) -> None:
     train_images, train_labels = read_pair(layout.raw_dir, TRAIN_IMAGES, TRAIN_LABELS)
     test_images, test_labels = read_pair(layout.raw_dir, TEST_IMAGES, TEST_LABELS)
-    train_rows, val_rows = split_indices(
-        train_labels, params.split, params.seed, params.num_classes
-    )
+    train_rows, val_rows = split_indices(train_labels, params.split, params.seed)
     parts = {
         "train": (train_images[train_rows], train_labels[train_rows], train_rows),
         "val": (train_images[val_rows], train_labels[val_rows], val_rows),

@@ -22,6 +22,7 @@ from mnist_cnn.history import History
 from mnist_cnn.models import build_model
 from mnist_cnn.params import EarlyStoppingParams, ModelParams, Params, TrainParams
 from mnist_cnn.training.devices import training_scope
+from mnist_cnn.training.memory import check_fits_in_memory
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ def train_model(
     it is recorded. Raises TrainingDiverged as soon as a loss is NaN or infinite.
     """
     settings = job.settings
+    check_fits_in_memory(job.name, job.model.layers, job.image_shape, settings.batch_size)
     with training_scope(settings.data_parallel, settings.batch_size):
         start = resume()
         if start is None:

@@ -14,7 +14,6 @@ import hashlib
 import json
 import re
 import sys
-import zipfile
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ import numpy as np
 from mnist_cnn import files
 from mnist_cnn.errors import DataError
 from mnist_cnn.history import History
+from mnist_cnn.models import load_model_file
 from mnist_cnn.training.loop import Trained, epoch_row
 
 MARKER = ".mnist-cnn-resume"
@@ -96,7 +96,7 @@ class ResumeState:
             raise ValueError("the record is not a JSON object")
         if record.get("fingerprint") != self.digest:
             raise ValueError("fingerprint differs: params or data changed")
-        model = keras.saving.load_model(record_path.with_suffix(".keras"), compile=True)
+        model = load_model_file(record_path.with_suffix(".keras"), compile=True)
         restore_non_trainable(model, record["non_trainable"])
         history = [dict(row) for row in record["history"]]
         return Trained(model=model, history=history)
@@ -107,7 +107,7 @@ class ResumeState:
         for _, record_path in self._records():
             try:
                 trained = self._load_epoch(record_path)
-            except (ValueError, KeyError, TypeError, OSError, zipfile.BadZipFile) as error:
+            except (DataError, ValueError, KeyError, TypeError, OSError) as error:
                 reason = str(error).splitlines()[0] if str(error) else type(error).__name__
                 print(f"discarding resume state {record_path}: {reason}", file=sys.stderr)
                 continue

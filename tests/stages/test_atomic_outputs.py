@@ -154,3 +154,28 @@ def test_temporaries_are_ignored_by_git_so_they_are_never_committed(tmp_path):
         capture_output=True,
     )
     assert checked.stdout.splitlines() == stray
+
+
+def test_a_half_swapped_folder_is_ignored_by_git_and_removed_by_the_next_write(
+    tmp_path,
+):
+    target = tmp_path / "data" / "prepared"
+    with files.atomic_directory(target) as staging:
+        (staging / "train.npz").write_text("complete\n")
+    # What a kill between the two renames leaves: the old folder, renamed, of a dead writer.
+    dead_writer = 2**22 + 17  # above Linux's default pid_max, so no process has it
+    leftover = target.parent / f".prepared.{dead_writer}.k3j2.old"
+    target.rename(leftover)
+    checked = subprocess.run(
+        ["git", "check-ignore", "--no-index", f"data/{leftover.name}/train.npz"],
+        cwd=REPO_ROOT,
+        text=True,
+        capture_output=True,
+    )
+    assert checked.returncode == 0
+
+    with files.atomic_directory(target) as staging:
+        (staging / "train.npz").write_text("new\n")
+
+    assert not leftover.exists()
+    assert (target / "train.npz").read_text() == "new\n"

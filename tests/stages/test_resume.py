@@ -178,3 +178,67 @@ def test_resume_state_of_other_params_is_discarded_not_used(prepared_workspace, 
         "B_adj epoch 3/3",
     ]
     assert not (workspace / ".resume/B_adj").exists()
+
+
+def flip_a_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda folder: flip_a_byte(folder / "epoch-2.keras"),
+        lambda folder: (folder / "epoch-2.json").write_text("[]"),
+        lambda folder: (folder / "epoch-2.json").write_text('{"fingerprint": '),
+    ],
+    ids=["flipped-byte-in-checkpoint", "record-holding-a-list", "truncated-record"],
+)
+def test_a_damaged_last_epoch_is_skipped_and_training_resumes_from_the_one_before(
+    prepared_workspace, uninterrupted, tmp_path, damage
+):
+    workspace = copy_of(prepared_workspace, tmp_path / "workspace")
+    code, _ = interrupt_after_epoch(workspace, "B_adj", 2, signal.SIGKILL)
+    assert code == -signal.SIGKILL
+    folder = workspace / ".resume/B_adj"
+    assert (folder / "epoch-1.json").is_file() and (folder / "epoch-2.json").is_file()
+    damage(folder)
+
+    restart = stage_lines(train(workspace, "B_adj").stderr)
+
+    assert restart[0].startswith("discarding resume state .resume/B_adj/epoch-2.json: ")
+    assert resumed_epoch(restart, "B_adj") == 1
+    assert outputs_of(workspace, "B_adj") == uninterrupted["B_adj"]
+    assert not folder.exists()
+
+
+def test_when_no_saved_epoch_loads_training_starts_over_and_ends_the_same(
+    prepared_workspace, uninterrupted, tmp_path
+):
+    workspace = copy_of(prepared_workspace, tmp_path / "workspace")
+    interrupt_after_epoch(workspace, "B_adj", 2, signal.SIGKILL)
+    for record in (workspace / ".resume/B_adj").glob("epoch-*.json"):
+        record.write_text("[]")
+
+    restart = stage_lines(train(workspace, "B_adj").stderr)
+
+    assert [line for line in restart if line.startswith("discarding")] != []
+    assert not any("resuming" in line for line in restart)
+    assert outputs_of(workspace, "B_adj") == uninterrupted["B_adj"]
+
+
+def test_a_resume_folder_the_project_did_not_write_is_never_deleted(prepared_workspace, tmp_path):
+    workspace = copy_of(prepared_workspace, tmp_path / "workspace")
+    foreign = workspace / ".resume/B_adj"
+    foreign.mkdir(parents=True)
+    (foreign / "notes.txt").write_text("someone's files")
+
+    result = run_stage(workspace, "stages.train", "B_adj")
+
+    assert result.returncode == 2
+    assert stage_lines(result.stderr) == [
+        f"error: {Path('.resume/B_adj')} exists but is not resume state of this project (no "
+        ".mnist-cnn-resume); move it away or set runtime.resume_dir to another folder"
+    ]
+    assert (foreign / "notes.txt").read_text() == "someone's files"

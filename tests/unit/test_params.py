@@ -117,3 +117,11 @@ def test_params_are_frozen():
     params = load_params(REPO_ROOT / "params.yaml")
     with pytest.raises(AttributeError):
         params.train.batch_size = 64
+
+
+@pytest.mark.parametrize("name", ["..", "../benchmarks", "/tmp/x", "B adj", "9lives", "B-adj"])
+def test_a_model_name_that_is_not_a_plain_identifier_is_refused(name):
+    raw = load_repo_params()
+    raw["models"][name] = raw["models"].pop("B_gap")
+    with pytest.raises(ParamsError, match=r"is not a valid name; allowed: letters, digits"):
+        parse_params(raw)

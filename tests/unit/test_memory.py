@@ -1,0 +1,50 @@
+"""Architectures too large for memory are refused before Keras allocates anything."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from mnist_cnn.errors import ParamsError
+from mnist_cnn.models import build_model
+from mnist_cnn.params import load_params, parse_params
+from mnist_cnn.params.layers import architecture_size
+from mnist_cnn.training.memory import check_fits_in_memory
+from tests.helpers import REPO_ROOT, declared_models, load_repo_params
+
+WIDE = [
+    {"kind": "conv2d", "filters": 4096, "kernel_size": 3, "padding": "same", "activation": "relu"},
+    {"kind": "conv2d", "filters": 4096, "kernel_size": 3, "padding": "same", "activation": "relu"},
+    {"kind": "flatten"},
+    {"kind": "dense", "units": 65536, "activation": "relu"},
+    {"kind": "dense", "units": 10, "activation": "softmax"},
+]
+
+
+@pytest.mark.parametrize("name", declared_models())
+def test_the_weight_count_is_keras_own(name):
+    params = load_params(REPO_ROOT / "params.yaml")
+    model = build_model(name, params.model(name).layers, params.image_shape, params.seed)
+    weights, _ = architecture_size(params.model(name).layers, params.image_shape)
+    assert weights == model.count_params()
+
+
+def test_a_declared_model_fits_a_small_machine():
+    params = load_params(REPO_ROOT / "params.yaml")
+    for name, model in params.models.items():
+        check_fits_in_memory(name, model.layers, params.image_shape, 32, available=2**30)
+
+
+def test_a_layer_far_too_wide_is_refused_at_once_with_one_line():
+    raw = load_repo_params()
+    raw["models"]["B"]["layers"] = WIDE
+    params = parse_params(raw)
+    started = time.perf_counter()
+    with pytest.raises(ParamsError) as refused:
+        check_fits_in_memory("B", params.model("B").layers, params.image_shape, 32)
+    assert time.perf_counter() - started < 1
+    message = str(refused.value)
+    assert message.startswith("models.B needs at least ")
+    assert "GiB to train (" in message and "make its layers narrower" in message
+    assert "\n" not in message
