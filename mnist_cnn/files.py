@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import hashlib
 import json
@@ -158,7 +159,31 @@ def all_or_nothing(*targets: Path) -> Iterator[None]:
         raise
 
 
+# A cached DVC output is stored twice on a default setup: in the workspace and, copied, in
+# .dvc/cache on the same disk. DVC stops with exit 255 when its copy finds the disk full, but
+# only after the stage ran; checking first turns that into one line before any work is lost.
+COPIES_ON_DISK = 2
+# Room left over for everything else the machine writes meanwhile.
+SPARE_BYTES = 16 * 2**20
+
+
+def ensure_free_space(target: Path, size: int) -> None:
+    """OSError(ENOSPC) naming `target` unless its disk holds `size` bytes twice, with room."""
+    folder = Path(target).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    needed = COPIES_ON_DISK * size + SPARE_BYTES
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise OSError(
+            errno.ENOSPC,
+            f"Not enough free space: {needed // 2**20} MiB needed for the output and DVC's copy "
+            f"in its cache, {free // 2**20} MiB free",
+            str(target),
+        )
+
+
 def write_bytes(target: Path, data: bytes) -> None:
+    ensure_free_space(target, len(data))
     with atomic_path(target) as temporary:
         temporary.write_bytes(data)
 
@@ -175,6 +200,7 @@ def write_json(target: Path, data: Mapping[str, Any]) -> None:
 def write_npz(target: Path, **arrays: np.ndarray) -> None:
     """np.savez's format, but with a fixed timestamp on every member, so that the same arrays
     always give the same bytes (np.savez stamps the current time; DVC would see a new file)."""
+    ensure_free_space(target, sum(np.asanyarray(array).nbytes for array in arrays.values()))
     with atomic_path(target) as temporary, zipfile.ZipFile(temporary, "w") as archive:
         for name, array in arrays.items():
             member = zipfile.ZipInfo(f"{name}.npy", date_time=NPZ_MEMBER_DATE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import resource
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mnist_cnn import files
 from mnist_cnn.errors import EXIT_USER_ERROR
 from mnist_cnn.pipeline import download, split, train
 from tests.helpers import REPO_ROOT, command_environment, failed_in_process
@@ -152,3 +154,22 @@ def test_oserror_of_an_unrelated_path_is_reported_as_is(tmp_path, capsys):
     assert failed_in_process(lambda: missing.read_bytes() and None, capsys) == (
         f"error: No such file or directory ({missing})"
     )
+
+
+def test_too_little_free_space_for_the_output_and_dvcs_copy_stops_before_writing(
+    small_workspace, monkeypatch, capsys
+):
+    layout, params = small_workspace
+    download.run(layout, params)
+    real_usage = shutil.disk_usage
+
+    def nearly_full(path):
+        usage = real_usage(path)
+        return usage._replace(free=files.SPARE_BYTES + 1000)
+
+    monkeypatch.setattr(shutil, "disk_usage", nearly_full)
+    line = failed_in_process(lambda: split.run(layout, params), capsys)
+    assert line.startswith("error: Not enough free space: ")
+    assert "MiB needed for the output and DVC's copy in its cache" in line
+    assert line.endswith(f"({layout.split_part('train')})")
+    assert not layout.split_dir.exists()
