@@ -6,15 +6,18 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # The model `make predict` asks; any model declared in params.yaml, or a .keras file.
 MODEL ?= B_adj2
 
-.PHONY: setup repro test lint format plots predict
+.PHONY: setup lock repro test lint format plots predict
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-## setup: create .venv and install the project with its test tools
+## setup: create .venv, install this platform's pinned dependencies (requirements/), then the project
 setup: $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,metal,jax]"
+	$(BIN)/python -m tools.install
+
+## lock: re-resolve pyproject.toml's dependencies into requirements/, one hashed file per platform
+lock:
+	$(BIN)/python -m tools.lock
 
 ## repro: run the whole pipeline (only the stages whose inputs changed)
 repro:
@@ -26,8 +29,8 @@ test:
 
 ## lint: style, layout and type checks of the pipeline code (what .ci/run checks)
 lint:
-	$(BIN)/ruff check stages tests benchmarks
-	$(BIN)/ruff format --check stages tests benchmarks
+	$(BIN)/ruff check stages tests benchmarks tools
+	$(BIN)/ruff format --check stages tests benchmarks tools
 	$(BIN)/mypy stages
 
 ## format: rewrite stages/ in ruff's layout and apply ruff's safe fixes
