@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -97,6 +98,11 @@ def compile_command(
     return command + ["--custom-compile-command=make lock", f"--output-file={output}"]
 
 
+def index_snapshot() -> str:
+    """The current time, for uv's --exclude-newer: every lock of one run sees the same index."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def pinned_versions(lock_text: str) -> dict[str, str]:
     """Normalised package name -> pinned version, from a lock's `name==version` lines."""
     pins = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", lock_text, re.MULTILINE)
@@ -123,10 +129,11 @@ def metal_pair_error(versions: dict[str, str], target: Target) -> str | None:
     return None
 
 
-def resolve(uv: str, target: Target) -> Path:
+def resolve(uv: str, target: Target, snapshot: str) -> Path:
     """`target`'s lock, resolved into a scratch file beside it after its pair is checked."""
     scratch = target.lock_path.with_name(f".{target.lock_path.name}.tmp")
     command = compile_command(uv, target, scratch.relative_to(REPO_ROOT))
+    command.append(f"--exclude-newer={snapshot}")
     if subprocess.run(command, cwd=REPO_ROOT).returncode != 0:
         raise SystemExit(f"lock: uv could not resolve for {target.name}; no lock written")
     error = metal_pair_error(pinned_versions(scratch.read_text()), target)
@@ -139,7 +146,8 @@ def resolve(uv: str, target: Target) -> Path:
 def write_locks(uv: str) -> None:
     """Rewrite every lock, or none: each is resolved and checked before any is replaced."""
     LOCK_DIR.mkdir(exist_ok=True)
-    resolved = {target: resolve(uv, target) for target in TARGETS}
+    snapshot = index_snapshot()
+    resolved = {target: resolve(uv, target, snapshot) for target in TARGETS}
     for target, scratch in resolved.items():
         scratch.replace(target.lock_path)
         print(f"lock: wrote {target.lock_path.relative_to(REPO_ROOT)}")
