@@ -85,6 +85,18 @@ def test_locked_tensorflow_pair_is_supported(target):
         assert "tensorflow-metal" not in pins
 
 
+@pytest.mark.parametrize("target", TARGETS, ids=lambda target: target.name)
+def test_metal_extra_adds_the_plugin_and_its_tensorflow_on_apple_silicon_only(target):
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    applying = [
+        canonicalize_name(requirement.name)
+        for requirement in map(Requirement, project["optional-dependencies"]["metal"])
+        if requirement.marker is None
+        or requirement.marker.evaluate(marker_environment(target, "metal"))
+    ]
+    assert applying == (["tensorflow-metal", "tensorflow"] if target.gets_metal else [])
+
+
 def test_only_apple_silicon_up_to_python_312_gets_the_plugin():
     assert [target.name for target in TARGETS if target.gets_metal] == [
         "darwin-arm64-py3.11",

@@ -1,4 +1,4 @@
-"""Resolve pyproject.toml for Apple silicon as a Mac would, and check the TensorFlow pair.
+"""Resolve pyproject.toml for every locked platform, Macs included, and check the TensorFlow pair.
 
 uv resolves for another platform than the one it runs on, so this runs on Linux CI. It asks the
 package index (PyPI), so it follows new releases: a TensorFlow or plugin release that pyproject's
@@ -9,10 +9,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 from uv import find_uv_bin
 
 from tools.lock import (
-    EXTRAS,
     METAL_SUPPORTED_TENSORFLOW,
     REPO_ROOT,
     TARGETS,
@@ -21,20 +21,13 @@ from tools.lock import (
     pinned_versions,
 )
 
-# Six full resolutions of the project, run side by side: mostly waiting on the index.
+# Four full resolutions of the project, run side by side: mostly waiting on the index.
 pytestmark = pytest.mark.slow
 
-MACS = {target.python: target for target in TARGETS if target.is_apple_silicon}
-LINUX = next(target for target in TARGETS if target.system == "linux")
-WITHOUT_METAL = tuple(extra for extra in EXTRAS if extra != "metal")
-CASES = {
-    "mac-3.11": (MACS["3.11"], EXTRAS),
-    "mac-3.12": (MACS["3.12"], EXTRAS),
-    "mac-3.13": (MACS["3.13"], EXTRAS),
-    "mac-3.13-without-metal": (MACS["3.13"], WITHOUT_METAL),
-    "linux": (LINUX, EXTRAS),
-    "linux-without-metal": (LINUX, WITHOUT_METAL),
-}
+CASES = {target.name: target for target in TARGETS}
+MACS_WITH_PLUGIN = [name for name, target in CASES.items() if target.gets_metal]
+WITHOUT_PLUGIN = [name for name, target in CASES.items() if not target.gets_metal]
+NEWEST_SUPPORTED = max(Version(minor).release for minor in METAL_SUPPORTED_TENSORFLOW.values())
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +48,8 @@ def resolutions(uv, tmp_path_factory) -> dict[str, tuple[int, str, Path]]:
     """Each case's exit code, uv's messages and output file, resolved concurrently."""
     folder = tmp_path_factory.mktemp("resolutions")
     running = {}
-    for case, (target, extras) in CASES.items():
-        command = compile_command(uv, target, folder / f"{case}.txt", extras)
+    for case, target in CASES.items():
+        command = compile_command(uv, target, folder / f"{case}.txt")
         running[case] = subprocess.Popen(
             command, cwd=REPO_ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
         )
@@ -73,10 +66,10 @@ def resolved(resolutions, case: str) -> dict[str, str]:
     return pinned_versions(output.read_text())
 
 
-@pytest.mark.parametrize("python", ["3.11", "3.12"])
-def test_mac_gets_the_plugin_with_a_tensorflow_it_supports(resolutions, python):
-    versions = resolved(resolutions, f"mac-{python}")
-    assert metal_pair_error(versions, MACS[python]) is None
+@pytest.mark.parametrize("case", MACS_WITH_PLUGIN)
+def test_mac_gets_the_plugin_with_a_tensorflow_it_supports(resolutions, case):
+    versions = resolved(resolutions, case)
+    assert metal_pair_error(versions, CASES[case]) is None
     assert versions["tensorflow-metal"] in METAL_SUPPORTED_TENSORFLOW
     supported = METAL_SUPPORTED_TENSORFLOW[versions["tensorflow-metal"]]
     assert versions["tensorflow"].startswith(f"{supported}.")
@@ -84,14 +77,9 @@ def test_mac_gets_the_plugin_with_a_tensorflow_it_supports(resolutions, python):
     assert "numpy" in versions and "jax" in versions and "ray" in versions
 
 
-def test_mac_on_python_313_resolves_without_the_plugin(resolutions):
-    with_metal = resolved(resolutions, "mac-3.13")
-    assert "tensorflow-metal" not in with_metal
-    assert "tensorflow" in with_metal and "ray" in with_metal
-    assert resolved(resolutions, "mac-3.13-without-metal") == with_metal
-
-
-def test_metal_extra_changes_nothing_on_linux(resolutions):
-    with_metal = resolved(resolutions, "linux")
-    assert "tensorflow-metal" not in with_metal
-    assert resolved(resolutions, "linux-without-metal") == with_metal
+@pytest.mark.parametrize("case", WITHOUT_PLUGIN)
+def test_elsewhere_no_plugin_and_tensorflow_is_not_held_back(resolutions, case):
+    versions = resolved(resolutions, case)
+    assert "tensorflow-metal" not in versions
+    assert Version(versions["tensorflow"]).release[:2] > NEWEST_SUPPORTED
+    assert versions["keras"].startswith("3.") and "ray" in versions
