@@ -2,8 +2,8 @@
 
 On a locked platform: uv, pinned and hash-checked by pip; then `uv pip sync` of the lock in
 requirements/ (hash-checked, and it removes whatever the lock does not list); then the project
-itself, editable and without dependencies. uv because it installed the Linux lock in a quarter of
-pip's time (docs/platform.md). A platform with no lock gets pyproject.toml's unpinned install.
+itself, editable and without dependencies. uv because it installed the Linux lock several times
+faster than pip (docs/platform.md). A platform with no lock gets pyproject.toml's unpinned install.
 Runs in a bare virtual environment, so it imports the standard library only.
 """
 

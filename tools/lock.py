@@ -21,7 +21,7 @@ LOCK_DIR = REPO_ROOT / "requirements"
 # What `make setup` installs besides the core; `metal` adds nothing off Apple silicon.
 EXTRAS = ("dev", "jax", "metal")
 # tensorflow-metal release -> the TensorFlow minor version it is built for. TensorFlow loads every
-# installed plugin when it is imported, so any other pair breaks `import tensorflow`. pyproject's
+# installed plugin when it is imported, so another pair can break `import tensorflow`. pyproject's
 # `metal` extra pins the same pair; tests/platform checks that the two agree.
 METAL_SUPPORTED_TENSORFLOW = {"1.2.0": "2.18"}
 # The newest Python that tensorflow-metal ships wheels for.
