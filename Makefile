@@ -4,22 +4,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Everything `make lint` checks and `make format` rewrites.
-CODE := mnist_cnn stages tests benchmarks
+CODE := mnist_cnn stages tests benchmarks tools
 # The model `make predict` asks; any model declared in params.yaml, or a .keras file.
 MODEL ?= B_adj2
 # The page `dvc plots show` fills in (.dvc/config names it): chart libraries inline, no CDN.
 PLOTS_PAGE := .dvc/plots_page.html
 
-.PHONY: setup repro test test-fast lint format plots predict
+.PHONY: setup lock repro test test-fast lint format plots predict
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-## setup: create .venv and install the project with its test tools
+## setup: create .venv, install this platform's pinned dependencies (requirements/), then the project
 setup: $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,metal,jax]"
+	$(BIN)/python -m tools.install
 	$(BIN)/python -m mnist_cnn.plots_page $(PLOTS_PAGE)
+
+## lock: re-resolve pyproject.toml's dependencies into requirements/, one hashed file per platform
+lock:
+	$(BIN)/python -m tools.lock
 
 ## repro: run the whole pipeline (only the stages whose inputs changed)
 repro:
@@ -37,7 +40,7 @@ test-fast:
 lint:
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
-	$(BIN)/mypy mnist_cnn stages
+	$(BIN)/mypy mnist_cnn stages tools
 
 ## format: rewrite what `make lint` checks in ruff's layout and apply ruff's safe fixes
 format:
