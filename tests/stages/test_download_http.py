@@ -125,7 +125,7 @@ def header_count_too_large(data: bytes) -> bytes:
         (lambda data: b"\x01\x02" + data[2:], "not an IDX file (bad magic number 0102"),
         (header_count_too_large, "short read or wrong count"),
         (lambda data: data[:-7], "short read or wrong count"),
-        (lambda data: data + b"\x00", "short read or wrong count"),
+        (lambda data: data + b"\x00", "gzip data goes on past the 18 bytes its IDX header"),
     ],
     ids=["bad-magic", "wrong-count", "short-read", "trailing-bytes"],
 )
