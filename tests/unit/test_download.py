@@ -2,7 +2,13 @@ import gzip
 
 import pytest
 
-from mnist_cnn.data.mirrors import MirrorRefused, TransientError, fetch_verified, verified_copy
+from mnist_cnn.data.mirrors import (
+    MirrorRefused,
+    TransientError,
+    fetch_verified,
+    read_local,
+    verified_copy,
+)
 from mnist_cnn.errors import DataError
 from mnist_cnn.params import DownloadParams
 
@@ -79,3 +85,15 @@ def test_no_good_mirror_names_each_one_and_why():
     assert "down: try 1: timed out; down: try 2: timed out" in message
     assert "wrong: SHA-256 mismatch" in message
     assert "junk: f: not an IDX file" in message
+
+
+def test_local_file_over_the_limit_is_refused_unread(tmp_path):
+    packed = gzip.compress(GOOD, mtime=0)
+    (tmp_path / "f.gz").write_bytes(packed)
+    size = len(packed)
+    with pytest.raises(MirrorRefused) as raised:
+        read_local(str(tmp_path), "f", max_bytes=size - 1)
+    assert (
+        str(raised.value) == f"f.gz: size {size} is over the limit of {size - 1} bytes for one file"
+    )
+    assert read_local(str(tmp_path), "f", max_bytes=size) == packed
