@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mnist_cnn import files
+from mnist_cnn.data.urls import is_url
 from mnist_cnn.errors import DataError
 from mnist_cnn.idx import MAX_IDX_BYTES, decompress, parse_idx
 from mnist_cnn.params import DownloadParams
@@ -42,10 +43,6 @@ class MirrorRefused(Exception):
 class Attempt:
     mirror: str
     reason: str
-
-
-def is_url(mirror: str) -> bool:
-    return mirror.startswith(("http://", "https://"))
 
 
 def declared_length(header: str | None) -> int | None:
@@ -88,8 +85,8 @@ def read_http(
     progress: Callable[[int, int], None] | None,
     max_bytes: int = MAX_DOWNLOAD_BYTES,
 ) -> bytes:
-    """GET `url` fully, at most `max_bytes`; network failures are TransientErrors, a body over
-    the limit is MirrorRefused."""
+    """GET `url` fully, at most `max_bytes`; network failures are TransientErrors, a URL that
+    cannot be requested or a body over the limit is MirrorRefused."""
     name = url.rsplit("/", 1)[-1]
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
@@ -98,6 +95,9 @@ def read_http(
         if error.code >= 500:
             raise TransientError(f"HTTP {error.code}") from None
         raise MirrorRefused(f"HTTP {error.code}") from None
+    except (ValueError, http.client.InvalidURL) as error:
+        # What urllib raises for a URL it cannot parse or send: `http://[::1`, a space in the host.
+        raise MirrorRefused(f"not a valid URL ({error})") from None
     except (
         urllib.error.URLError,
         TimeoutError,
