@@ -4,8 +4,8 @@ Usage: mnist-predict MODEL IMAGE... [--json]     (or: python -m mnist_cnn.predic
 
 MODEL is a model declared in params.yaml (reads data/models/<MODEL>.keras, so run from the
 repository root after `dvc repro`) or the path of any .keras file. Each IMAGE (PNG, JPEG or
-anything else Pillow reads; any size, any colours) is made MNIST-like by
-mnist_cnn.predict.digit_image.
+anything else Pillow reads; any colours and bit depth, up to picture_file.MAX_PICTURE_PIXELS)
+is read by mnist_cnn.predict.picture_file and made MNIST-like by mnist_cnn.predict.digit_image.
 Prints `path: digit 7 (p=0.993)` per image, or a JSON list with --json. A file that cannot be
 read gets one line on stderr and the others are still predicted; the exit status is then 1.
 """
@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from mnist_cnn.cli import guarded
 from mnist_cnn.errors import DataError
 from mnist_cnn.layout import Layout
 from mnist_cnn.params import load_params
-from mnist_cnn.predict.digit_image import FIELD_SIZE, grayscale, mnist_like
+from mnist_cnn.predict.digit_image import FIELD_SIZE
+from mnist_cnn.predict.picture_file import read_picture
 
 if TYPE_CHECKING:
     import keras
@@ -39,26 +39,6 @@ class Prediction:
     path: str
     digit: int
     probability: float
-
-
-def read_picture(path: Path) -> np.ndarray:
-    """The picture at `path` as MNIST-like 28x28 uint8 pixels; DataError says what is wrong."""
-    try:
-        with Image.open(path) as image:
-            image.load()
-            gray = grayscale(image)
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{path}: is a directory, not an image") from None
-    except UnidentifiedImageError:
-        raise DataError(f"{path}: not an image Pillow can read (PNG or JPEG expected)") from None
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        raise DataError(f"{path}: unreadable image ({error})") from None
-    try:
-        return mnist_like(gray)
-    except DataError as error:
-        raise DataError(f"{path}: {error}") from None
 
 
 def model_path(model: str) -> Path:

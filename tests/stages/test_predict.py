@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,8 @@ from PIL import Image
 
 from mnist_cnn.models import build_model
 from mnist_cnn.predict import cli as predict
-from tests.digit_pictures import typeset_digit
+from mnist_cnn.predict.picture_file import MAX_PICTURE_PIXELS
+from tests.digit_pictures import PNG_GREY, png_file, typeset_digit
 from tests.helpers import REPO_ROOT, command_environment
 
 
@@ -115,3 +118,26 @@ def test_the_real_command_line(workspace_with_model):
     assert result.stdout.startswith("four.png: digit ")
     assert "error: notes.txt: not an image" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "width, height",
+    [(7072, 7072), (13000, 13000), (20000, 20000)],
+    ids=["just-over", "over-pillows-warning", "over-pillows-error"],
+)
+def test_picture_over_the_pixel_limit_is_refused_before_decoding(
+    workspace_with_model, capsys, width, height
+):
+    """Only the header declares the size: decoding would fail, so the refusal comes first."""
+    (workspace_with_model / "huge.png").write_bytes(png_file(width, height, 8, PNG_GREY, b""))
+    started = time.monotonic()
+    with warnings.catch_warnings(record=True) as raised_warnings:
+        warnings.simplefilter("always")
+        code, out, err = run_main(["B", "huge.png", "four.png"], capsys)
+    assert code == predict.EXIT_SOME_FAILED and out.startswith("four.png: digit ")
+    assert err.splitlines() == [
+        f"error: huge.png: {width}x{height} = {width * height:,} pixels is over the limit of "
+        f"{MAX_PICTURE_PIXELS:,} pixels for one picture; scale it down"
+    ]
+    assert [str(warning.message) for warning in raised_warnings] == []
+    assert time.monotonic() - started < 10
