@@ -3,9 +3,10 @@
 Usage: mnist-predict MODEL IMAGE... [--json]     (or: python -m mnist_cnn.predict ...)
 
 MODEL is a model declared in params.yaml (reads data/models/<MODEL>.keras, so run from the
-repository root after `dvc repro`) or the path of any .keras file. Each IMAGE (PNG, JPEG or
-anything else Pillow reads; any colours and bit depth, up to picture_file.MAX_PICTURE_PIXELS)
-is read by mnist_cnn.predict.picture_file and made MNIST-like by mnist_cnn.predict.digit_image.
+repository root after `dvc repro`) or the path of any .keras file that maps 28x28x1 pictures to
+ten probabilities. Each IMAGE (PNG, JPEG or anything else Pillow reads; any colours and bit
+depth, up to picture_file.MAX_PICTURE_PIXELS) is read by mnist_cnn.predict.picture_file and
+made MNIST-like by mnist_cnn.predict.digit_image.
 Prints `path: digit 7 (p=0.993)` per image, or a JSON list with --json. A file that cannot be
 read gets one line on stderr and the others are still predicted; the exit status is then 1.
 """
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
     import keras
 
 EXIT_SOME_FAILED = 1
+# MNIST's ten digits: a usable model gives one probability for each.
+DIGITS = 10
+# How far a row of float32 softmax outputs may sum from 1.
+SUM_TOLERANCE = 1e-3
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,25 @@ def load_model(path: Path) -> keras.Model:
     expected = (None, FIELD_SIZE, FIELD_SIZE, 1)
     if tuple(model.input_shape) != expected:
         raise DataError(f"{path}: model takes input {model.input_shape}, not MNIST's {expected}")
+    if tuple(model.output_shape) != (None, DIGITS):
+        raise DataError(
+            f"{path}: model gives output {model.output_shape}, not one probability for each of "
+            f"the {DIGITS} digits {(None, DIGITS)}"
+        )
+    check_probabilities(path, model(np.zeros((1, *expected[1:]), dtype=np.uint8)))
     return model
+
+
+def check_probabilities(path: Path, scores: object) -> None:
+    """Refuse a model whose outputs for a first picture (a blank one) are not a probability
+    distribution: a linear or sigmoid head would print scores as if they were `p`."""
+    row = np.asarray(scores, dtype=np.float64)[0]
+    total = float(row.sum())
+    if not (np.isfinite(row).all() and row.min() >= 0.0 and abs(total - 1.0) <= SUM_TOLERANCE):
+        raise DataError(
+            f"{path}: model outputs are not probabilities (they sum to {total:.3f}, lowest "
+            f"{float(row.min()):.3f}); expected a last layer with softmax activation"
+        )
 
 
 def classify(model: keras.Model, pictures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

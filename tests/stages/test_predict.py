@@ -9,6 +9,7 @@ import time
 import warnings
 from pathlib import Path
 
+import keras
 import pytest
 from PIL import Image
 
@@ -141,3 +142,32 @@ def test_picture_over_the_pixel_limit_is_refused_before_decoding(
     ]
     assert [str(warning.message) for warning in raised_warnings] == []
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(
+    "head, message",
+    [
+        (
+            keras.layers.Dense(10, activation="linear"),
+            "model outputs are not probabilities (they sum to ",
+        ),
+        (
+            keras.layers.Dense(3, activation="softmax"),
+            "model gives output (None, 3), not one probability for each of the 10 digits",
+        ),
+    ],
+    ids=["linear-head", "three-outputs"],
+)
+def test_a_model_without_ten_probabilities_is_one_line_and_exit_2(
+    workspace_with_model, capsys, monkeypatch, head, message
+):
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), head])
+    model.save(workspace_with_model / "scores.keras")
+    monkeypatch.setattr(sys, "argv", ["mnist-predict", "scores.keras", "four.png"])
+    with pytest.raises(SystemExit) as exit_:
+        predict.cli()
+    assert exit_.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: scores.keras: {message}")
