@@ -9,12 +9,14 @@ depth, up to picture_file.MAX_PICTURE_PIXELS) is read by mnist_cnn.predict.pictu
 made MNIST-like by mnist_cnn.predict.digit_image.
 Prints `path: digit 7 (p=0.993)` per image, or a JSON list with --json. A file that cannot be
 read gets one line on stderr and the others are still predicted; the exit status is then 1.
+A reader that stops reading (`| head -1`) ends the command quietly with status 141.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -33,6 +35,9 @@ if TYPE_CHECKING:
     import keras
 
 EXIT_SOME_FAILED = 1
+# What a shell reports for a process stopped by a closed pipe (128 + SIGPIPE), as `cat` or
+# `grep` would be in `... | head -1`; `set -o pipefail` scripts then see the usual status.
+EXIT_BROKEN_PIPE = 141
 # MNIST's ten digits: a usable model gives one probability for each.
 DIGITS = 10
 # How far a row of float32 softmax outputs may sum from 1.
@@ -135,11 +140,23 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def write_output(text: str) -> None:
+    """Write `text` to stdout; a reader that has gone (`| head -1`) ends the command quietly."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The unwritten rest would fail again in the flush at exit and print a warning:
+        # stdout points nowhere from here on.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(EXIT_BROKEN_PIPE) from None
+
+
 def main(argv: list[str]) -> None:
     args = parse_args(argv)
     model = load_model(model_path(args.model))
     predictions, errors = predict_files(model, args.images)
-    sys.stdout.write(format_json(predictions) if args.json else format_lines(predictions))
+    write_output(format_json(predictions) if args.json else format_lines(predictions))
     for error in errors:
         print(f"error: {error}", file=sys.stderr)
     if errors:

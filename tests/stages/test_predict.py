@@ -17,7 +17,7 @@ from mnist_cnn.models import build_model
 from mnist_cnn.predict import cli as predict
 from mnist_cnn.predict.picture_file import MAX_PICTURE_PIXELS
 from tests.digit_pictures import PNG_GREY, png_file, typeset_digit
-from tests.helpers import REPO_ROOT, command_environment
+from tests.helpers import REPO_ROOT, command_environment, stage_lines
 
 
 @pytest.fixture
@@ -171,3 +171,36 @@ def test_a_model_without_ten_probabilities_is_one_line_and_exit_2(
     assert captured.out == ""
     lines = captured.err.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: scores.keras: {message}")
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly(workspace_with_model, tmp_path):
+    """`mnist-predict B *.png | head -1` with more output than a pipe holds: head leaves after
+    one line, so the later writes meet a closed pipe."""
+    name = "d" * 200 + ".png"
+    typeset_digit(4, "DejaVu Sans", 12, 0.0).save(workspace_with_model / name)
+    pictures = [name] * 1500  # about 330 KB of output, five times a pipe's buffer
+    # Buffered, as in a user's shell: unbuffered, Python writes stdout once and silently drops
+    # what a closed pipe did not take, so the break never shows.
+    environment = command_environment(REPO_ROOT)
+    environment.pop("PYTHONUNBUFFERED")
+    with (tmp_path / "stderr").open("w") as stderr:
+        producer = subprocess.Popen(
+            [sys.executable, "-m", "mnist_cnn.predict", "B", *pictures],
+            cwd=workspace_with_model,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+        )
+        assert producer.stdout is not None
+        head = subprocess.Popen(
+            ["head", "-1"], stdin=producer.stdout, stdout=subprocess.PIPE, text=True
+        )
+        producer.stdout.close()  # head alone reads the pipe, so its end closes when head exits
+        first, _ = head.communicate(timeout=120)
+        status = producer.wait(timeout=120)
+    assert first.startswith(f"{name}: digit ") and first.count("\n") == 1
+    assert status == predict.EXIT_BROKEN_PIPE
+    errors = (tmp_path / "stderr").read_text()
+    assert not [line for line in stage_lines(errors) if line.startswith("error:")], errors
+    for noise in ("Traceback", "Exception ignored", "BrokenPipeError"):
+        assert noise not in errors, errors
