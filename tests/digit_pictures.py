@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import struct
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,3 +66,33 @@ def mnist_test_digits(mnist_dir: Path, count: int) -> tuple[np.ndarray, np.ndarr
     images = parse_idx(gzip.decompress((mnist_dir / f"{TEST_IMAGES}.gz").read_bytes()), TEST_IMAGES)
     labels = parse_idx(gzip.decompress((mnist_dir / f"{TEST_LABELS}.gz").read_bytes()), TEST_LABELS)
     return images[:count], labels[:count]
+
+
+# PNG colour types (the PNG specification, section 11.2.2).
+PNG_GREY = 0
+PNG_RGB = 2
+
+
+def png_file(width: int, height: int, bit_depth: int, colour_type: int, rows: bytes) -> bytes:
+    """A PNG file written by hand, for what Pillow will not write: 16-bit colour, or a header
+    declaring a size whose pixels are not there. `rows` is the raw data before compression."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def png_rows(levels: np.ndarray) -> bytes:
+    """Big-endian samples (height x width, or x channels) as PNG rows, each unfiltered."""
+    samples = levels.astype(levels.dtype.newbyteorder(">")).reshape(levels.shape[0], -1)
+    raw = samples.view(np.uint8)
+    return np.hstack([np.zeros((raw.shape[0], 1), dtype=np.uint8), raw]).tobytes()

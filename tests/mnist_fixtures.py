@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
 
-from mnist_cnn.idx import TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, encode_idx
+from mnist_cnn.idx import (
+    TEST_IMAGES,
+    TEST_LABELS,
+    TRAIN_IMAGES,
+    TRAIN_LABELS,
+    UNSIGNED_BYTE,
+    encode_idx,
+)
+
+# Zero bytes per repeated piece of a gzip bomb.
+BOMB_STEP = 1 << 20
 
 
 def synthetic_digits(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -45,3 +57,25 @@ def write_idx_set(
         (directory / f"{name}.gz").write_bytes(gzip.compress(data, mtime=0))
         checksums[name] = hashlib.sha256(data).hexdigest()
     return checksums
+
+
+def gzip_bomb(dims: tuple[int, ...], zero_mib: int) -> bytes:
+    """A valid gzip file of an IDX header declaring `dims` followed by `zero_mib` MiB of zeros.
+
+    After a full flush deflate starts afresh, so one MiB of zeros compresses to the same bytes
+    every time: those bytes are repeated instead of compressing gigabytes, and the bomb takes
+    about a thousandth of what it inflates to, in memory and in time.
+    """
+    header = bytes([0, 0, UNSIGNED_BYTE, len(dims)]) + b"".join(d.to_bytes(4, "big") for d in dims)
+    zeros = bytes(BOMB_STEP)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    start = deflate.compress(header) + deflate.flush(zlib.Z_FULL_FLUSH)
+    zeros_deflated = deflate.compress(zeros) + deflate.flush(zlib.Z_FULL_FLUSH)
+    end = deflate.flush()
+    crc = zlib.crc32(header)
+    for _ in range(zero_mib):
+        crc = zlib.crc32(zeros, crc)
+    # Deflate, no flags, no date, best compression, unknown system; the trailer: CRC-32, size.
+    gzip_header = b"\x1f\x8b\x08\x00" + bytes(4) + b"\x02\xff"
+    size = (len(header) + zero_mib * BOMB_STEP) % 2**32
+    return gzip_header + start + zeros_deflated * zero_mib + end + struct.pack("<II", crc, size)

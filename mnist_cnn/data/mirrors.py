@@ -2,8 +2,10 @@
 
 A copy is good when its decompressed bytes match the SHA-256 in params.yaml and parse as IDX.
 Network errors are retried with exponential backoff; a wrong or malformed file is never retried
-on the same mirror and never written: the next mirror is tried. Files are stored decompressed,
-so the DVC hash of `data/raw` does not depend on which mirror's gzip wrapper was used.
+on the same mirror and never written: the next mirror is tried. So is a copy that would take
+more memory than any MNIST file: more than MAX_DOWNLOAD_BYTES served, or more than its IDX
+header declares once inflated. Files are stored decompressed, so the DVC hash of `data/raw`
+does not depend on which mirror's gzip wrapper was used.
 """
 
 from __future__ import annotations
@@ -18,11 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mnist_cnn import files
+from mnist_cnn.data.urls import is_url
 from mnist_cnn.errors import DataError
-from mnist_cnn.idx import decompress, parse_idx
+from mnist_cnn.idx import MAX_IDX_BYTES, decompress, parse_idx
 from mnist_cnn.params import DownloadParams
 
 CHUNK_BYTES = 1 << 16
+# A mirror serves an IDX file or its gzip, which is a little larger than incompressible data; a
+# body beyond this is refused however the mirror declares it, so none can stream forever.
+MAX_DOWNLOAD_BYTES = MAX_IDX_BYTES + (1 << 20)
 
 
 class TransientError(Exception):
@@ -39,25 +45,59 @@ class Attempt:
     reason: str
 
 
-def is_url(mirror: str) -> bool:
-    return mirror.startswith(("http://", "https://"))
+def declared_length(header: str | None) -> int | None:
+    """The Content-Length as a number, or None when absent or not a plain decimal number."""
+    return int(header) if header is not None and header.isdigit() else None
 
 
-def read_http(url: str, timeout: float, progress: Callable[[int, int], None] | None) -> bytes:
-    """GET `url` fully; a short body (connection dropped mid-file) is a TransientError."""
+def over_limit(name: str, max_bytes: int, what: str) -> MirrorRefused:
+    return MirrorRefused(f"{name}: {what} is over the limit of {max_bytes:,} bytes for one file")
+
+
+def read_body(
+    response: http.client.HTTPResponse,
+    name: str,
+    max_bytes: int,
+    progress: Callable[[int, int], None] | None,
+) -> bytes:
+    """The body of `response`, refused as soon as it is or would be longer than `max_bytes`.
+
+    A short body (connection dropped mid-file) is a TransientError.
+    """
+    expected = declared_length(response.headers.get("Content-Length"))
+    if expected is not None and expected > max_bytes:
+        raise over_limit(name, max_bytes, f"Content-Length {expected:,}")
+    body = bytearray()
+    while chunk := response.read(CHUNK_BYTES):
+        body += chunk
+        if len(body) > max_bytes:
+            raise over_limit(name, max_bytes, "the body sent")
+        if progress:
+            progress(len(body), -1 if expected is None else expected)
+    if expected is not None and len(body) != expected:
+        raise TransientError(f"connection dropped after {len(body)} of {expected} bytes")
+    return bytes(body)
+
+
+def read_http(
+    url: str,
+    timeout: float,
+    progress: Callable[[int, int], None] | None,
+    max_bytes: int = MAX_DOWNLOAD_BYTES,
+) -> bytes:
+    """GET `url` fully, at most `max_bytes`; network failures are TransientErrors, a URL that
+    cannot be requested or a body over the limit is MirrorRefused."""
+    name = url.rsplit("/", 1)[-1]
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
-            expected = int(response.headers.get("Content-Length") or -1)
-            chunks, received = [], 0
-            while chunk := response.read(CHUNK_BYTES):
-                chunks.append(chunk)
-                received += len(chunk)
-                if progress:
-                    progress(received, expected)
+            return read_body(response, name, max_bytes, progress)
     except urllib.error.HTTPError as error:
         if error.code >= 500:
             raise TransientError(f"HTTP {error.code}") from None
         raise MirrorRefused(f"HTTP {error.code}") from None
+    except (ValueError, http.client.InvalidURL) as error:
+        # What urllib raises for a URL it cannot parse or send: `http://[::1`, a space in the host.
+        raise MirrorRefused(f"not a valid URL ({error})") from None
     except (
         urllib.error.URLError,
         TimeoutError,
@@ -66,15 +106,15 @@ def read_http(url: str, timeout: float, progress: Callable[[int, int], None] | N
         OSError,
     ) as error:
         raise TransientError(f"{type(error).__name__}: {getattr(error, 'reason', error)}") from None
-    if expected >= 0 and received != expected:
-        raise TransientError(f"connection dropped after {received} of {expected} bytes")
-    return b"".join(chunks)
 
 
-def read_local(directory: str, filename: str) -> bytes:
-    """Read `filename` (.gz or plain) from a local mirror directory."""
+def read_local(directory: str, filename: str, max_bytes: int = MAX_DOWNLOAD_BYTES) -> bytes:
+    """Read `filename` (.gz or plain) from a local mirror directory, at most `max_bytes`."""
     for candidate in (Path(directory) / f"{filename}.gz", Path(directory) / filename):
         if candidate.is_file():
+            size = candidate.stat().st_size
+            if size > max_bytes:
+                raise over_limit(candidate.name, max_bytes, f"size {size:,}")
             return candidate.read_bytes()
     raise MirrorRefused(f"no {filename}.gz or {filename} in {directory}")
 

@@ -1,8 +1,8 @@
 """params.yaml as typed, frozen dataclasses: one per section, with the allowed range of each knob.
 
 `parse_params` builds them through the one validator (mnist_cnn.params.validation) and then
-checks what spans fields: the checksums name the four MNIST files, the image shape is 3-D,
-every architecture fits the image and ends in one score per class.
+checks what spans fields: every URL mirror can be requested, the checksums name the four MNIST
+files, the image shape is 3-D, every architecture fits the image and ends in one score per class.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mnist_cnn.data.urls import is_url, url_problem
 from mnist_cnn.errors import ParamsError
 from mnist_cnn.idx import MNIST_FILES
 from mnist_cnn.params.layers import Conv2D, Dense, LayerSpec, check_architecture
@@ -131,6 +132,16 @@ class Params:
         return self.models[name]
 
 
+def _check_mirrors(download: DownloadParams) -> None:
+    for index, mirror in enumerate(download.mirrors):
+        problem = url_problem(mirror) if is_url(mirror) else None
+        if problem:
+            raise ParamsError(
+                f"download.mirrors[{index}] = {mirror!r} is not a valid URL: {problem}; "
+                "expected http(s)://HOST/PATH or a local folder"
+            )
+
+
 def _check_checksums(download: DownloadParams) -> None:
     if sorted(download.sha256) != sorted(MNIST_FILES):
         raise ParamsError(
@@ -189,6 +200,7 @@ def _check_study(params: Params) -> None:
 def parse_params(raw: Any) -> Params:
     """Validate a parsed params mapping as a whole: types, ranges and architectures."""
     params: Params = build_dataclass("", raw, Params)
+    _check_mirrors(params.download)
     _check_checksums(params.download)
     if len(params.image_shape) != 3 or min(params.image_shape) < 1:
         raise ParamsError(

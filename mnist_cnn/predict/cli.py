@@ -3,36 +3,46 @@
 Usage: mnist-predict MODEL IMAGE... [--json]     (or: python -m mnist_cnn.predict ...)
 
 MODEL is a model declared in params.yaml (reads data/models/<MODEL>.keras, so run from the
-repository root after `dvc repro`) or the path of any .keras file. Each IMAGE (PNG, JPEG or
-anything else Pillow reads; any size, any colours) is made MNIST-like by
-mnist_cnn.predict.digit_image.
+repository root after `dvc repro`) or the path of any .keras file that maps 28x28x1 pictures to
+ten probabilities. Each IMAGE (PNG, JPEG or anything else Pillow reads; any colours and bit
+depth, up to picture_file.MAX_PICTURE_PIXELS) is read by mnist_cnn.predict.picture_file and
+made MNIST-like by mnist_cnn.predict.digit_image.
 Prints `path: digit 7 (p=0.993)` per image, or a JSON list with --json. A file that cannot be
 read gets one line on stderr and the others are still predicted; the exit status is then 1.
+A reader that stops reading (`| head -1`) ends the command quietly with status 141.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from mnist_cnn.cli import guarded
 from mnist_cnn.errors import DataError
 from mnist_cnn.layout import Layout
 from mnist_cnn.params import load_params
-from mnist_cnn.predict.digit_image import FIELD_SIZE, grayscale, mnist_like
+from mnist_cnn.predict.digit_image import FIELD_SIZE
+from mnist_cnn.predict.picture_file import read_picture
 from mnist_cnn.quiet import quiet_tensorflow
 
 if TYPE_CHECKING:
     import keras
 
 EXIT_SOME_FAILED = 1
+# What a shell reports for a process stopped by a closed pipe (128 + SIGPIPE), as `cat` or
+# `grep` would be in `... | head -1`; `set -o pipefail` scripts then see the usual status.
+EXIT_BROKEN_PIPE = 141
+# MNIST's ten digits: a usable model gives one probability for each.
+DIGITS = 10
+# How far a row of float32 softmax outputs may sum from 1.
+SUM_TOLERANCE = 1e-3
 
 
 @dataclass(frozen=True)
@@ -40,26 +50,6 @@ class Prediction:
     path: str
     digit: int
     probability: float
-
-
-def read_picture(path: Path) -> np.ndarray:
-    """The picture at `path` as MNIST-like 28x28 uint8 pixels; DataError says what is wrong."""
-    try:
-        with Image.open(path) as image:
-            image.load()
-            gray = grayscale(image)
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{path}: is a directory, not an image") from None
-    except UnidentifiedImageError:
-        raise DataError(f"{path}: not an image Pillow can read (PNG or JPEG expected)") from None
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        raise DataError(f"{path}: unreadable image ({error})") from None
-    try:
-        return mnist_like(gray)
-    except DataError as error:
-        raise DataError(f"{path}: {error}") from None
 
 
 def model_path(model: str) -> Path:
@@ -85,7 +75,25 @@ def load_model(path: Path) -> keras.Model:
     expected = (None, FIELD_SIZE, FIELD_SIZE, 1)
     if tuple(model.input_shape) != expected:
         raise DataError(f"{path}: model takes input {model.input_shape}, not MNIST's {expected}")
+    if tuple(model.output_shape) != (None, DIGITS):
+        raise DataError(
+            f"{path}: model gives output {model.output_shape}, not one probability for each of "
+            f"the {DIGITS} digits {(None, DIGITS)}"
+        )
+    check_probabilities(path, model(np.zeros((1, *expected[1:]), dtype=np.uint8)))
     return model
+
+
+def check_probabilities(path: Path, scores: object) -> None:
+    """Refuse a model whose outputs for a first picture (a blank one) are not a probability
+    distribution: a linear or sigmoid head would print scores as if they were `p`."""
+    row = np.asarray(scores, dtype=np.float64)[0]
+    total = float(row.sum())
+    if not (np.isfinite(row).all() and row.min() >= 0.0 and abs(total - 1.0) <= SUM_TOLERANCE):
+        raise DataError(
+            f"{path}: model outputs are not probabilities (they sum to {total:.3f}, lowest "
+            f"{float(row.min()):.3f}); expected a last layer with softmax activation"
+        )
 
 
 def classify(model: keras.Model, pictures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -133,11 +141,23 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def write_output(text: str) -> None:
+    """Write `text` to stdout; a reader that has gone (`| head -1`) ends the command quietly."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The unwritten rest would fail again in the flush at exit and print a warning:
+        # stdout points nowhere from here on.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(EXIT_BROKEN_PIPE) from None
+
+
 def main(argv: list[str]) -> None:
     args = parse_args(argv)
     model = load_model(model_path(args.model))
     predictions, errors = predict_files(model, args.images)
-    sys.stdout.write(format_json(predictions) if args.json else format_lines(predictions))
+    write_output(format_json(predictions) if args.json else format_lines(predictions))
     for error in errors:
         print(f"error: {error}", file=sys.stderr)
     if errors:

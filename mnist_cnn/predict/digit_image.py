@@ -21,14 +21,36 @@ INK_THRESHOLD = 0.2
 MID_GREY = 127.5
 # A picture whose ink is weaker than this (out of 255) holds no digit, only noise.
 MIN_CONTRAST = 32.0
+# The top of Pillow's 16-bit modes (I;16, I;16B, ...): a 16-bit PNG or TIFF in grey.
+SIXTEEN_BIT_TOP = 65535.0
+# Pillow's 32-bit integer and float modes: no range is fixed by the type.
+OPEN_RANGE_MODES = ("I", "F")
+
+
+def stretched(levels: np.ndarray) -> np.ndarray:
+    """Levels of any range mapped linearly onto 0-255: the darkest to 0, the lightest to 255."""
+    if not np.isfinite(levels).all():
+        raise DataError("the picture has levels that are not numbers (NaN or infinity)")
+    darkest, lightest = float(levels.min()), float(levels.max())
+    if lightest == darkest:
+        return np.zeros(levels.shape, dtype=np.float32)
+    return ((levels - darkest) * (255.0 / (lightest - darkest))).astype(np.float32)
 
 
 def grayscale(image: Image.Image) -> np.ndarray:
     """Luminance 0-255 as float32; transparent areas count as white paper.
 
-    Camera orientation tags (EXIF) are applied first, so a photo is read upright.
+    Camera orientation tags (EXIF) are applied first, so a photo is read upright. Pictures of
+    more than 8 bits a level are scaled, not clipped at 255 as Pillow's convert("L") would:
+    16-bit ones by their type's range (as Pillow reads a 16-bit colour PNG), 32-bit integer
+    and float ones, whose type fixes no range, from their own darkest to their lightest level.
     """
     upright = ImageOps.exif_transpose(image)
+    if upright.mode.startswith("I;16"):
+        return np.asarray(upright, dtype=np.float32) * np.float32(255.0 / SIXTEEN_BIT_TOP)
+    if upright.mode in OPEN_RANGE_MODES:
+        # float64: 32-bit integers far from zero keep their differences exactly.
+        return stretched(np.asarray(upright, dtype=np.float64))
     if upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info:
         paper = Image.new("RGBA", upright.size, (255, 255, 255, 255))
         upright = Image.alpha_composite(paper, upright.convert("RGBA"))

@@ -16,6 +16,10 @@ DROP = "drop"  # the full Content-Length, then half the bytes and a closed conne
 CORRUPT = "corrupt"  # the right length, wrong bytes (one byte flipped in the gzip body)
 MISSING = "missing"  # 404
 STALL = "stall"  # headers, then silence longer than any test timeout
+ENDLESS = "endless"  # no Content-Length, then zero bytes until the client hangs up
+OVERSIZED = "oversized"  # a Content-Length of 10 GB, then zero bytes until the client hangs up
+# What ENDLESS and OVERSIZED send per write.
+ENDLESS_CHUNK = bytes(1 << 16)
 
 
 @dataclass
@@ -25,6 +29,8 @@ class MirrorPlan:
     files: dict[str, bytes]
     behaviours: dict[str, list[str]] = field(default_factory=dict)
     requests: Counter[str] = field(default_factory=Counter)
+    # For ENDLESS and OVERSIZED, per file: the body bytes sent before the client hung up.
+    hung_up_after: dict[str, int] = field(default_factory=dict)
 
     def behaviour(self, name: str) -> str:
         plan = self.behaviours.get(name, [GOOD])
@@ -46,6 +52,9 @@ class MirrorHandler(BaseHTTPRequestHandler):
         if behaviour == CORRUPT:
             middle = len(body) // 2
             body = body[:middle] + bytes([body[middle] ^ 0xFF]) + body[middle + 1 :]
+        if behaviour in (ENDLESS, OVERSIZED):
+            self.send_endless(name, declared=10**10 if behaviour == OVERSIZED else None)
+            return
         self.send_response(200)
         self.send_header("Content-Type", "application/gzip")
         self.send_header("Content-Length", str(len(body)))
@@ -59,6 +68,22 @@ class MirrorHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.wfile.write(body)
+
+    def send_endless(self, name: str, declared: int | None) -> None:
+        """Zero bytes until the client closes the connection (HTTP/1.0: the body ends at close)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/gzip")
+        if declared is not None:
+            self.send_header("Content-Length", str(declared))
+        self.end_headers()
+        self.close_connection = True
+        sent = 0
+        try:
+            while True:
+                self.wfile.write(ENDLESS_CHUNK)
+                sent += len(ENDLESS_CHUNK)
+        except (BrokenPipeError, ConnectionResetError):
+            self.server.plan.hung_up_after[name] = sent
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the tests assert on request counts, not on the access log."""

@@ -28,6 +28,12 @@ from tests.helpers import assert_one_line_error, load_repo_params, run_stage, se
             "conv3d",
             "models.B.layers[0].kind = 'conv3d' is not a known kind; expected one of conv2d",
         ),
+        (
+            "download.mirrors.1",
+            "http://[::1",
+            "download.mirrors[1] = 'http://[::1' is not a valid URL: Invalid IPv6 URL; expected "
+            "http(s)://HOST/PATH or a local folder",
+        ),
     ],
 )
 def test_bad_value_stops_the_stage_with_key_value_and_allowed(tmp_path, path, value, expected):

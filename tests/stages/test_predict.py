@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
+import warnings
 from pathlib import Path
 
+import keras
 import pytest
 from PIL import Image
 
 from mnist_cnn.models import build_model
 from mnist_cnn.predict import cli as predict
-from tests.digit_pictures import typeset_digit
-from tests.helpers import REPO_ROOT, command_environment
+from mnist_cnn.predict.picture_file import MAX_PICTURE_PIXELS
+from tests.digit_pictures import PNG_GREY, png_file, typeset_digit
+from tests.helpers import REPO_ROOT, command_environment, stage_lines
 
 
 @pytest.fixture
@@ -115,3 +119,88 @@ def test_the_real_command_line(workspace_with_model):
     assert result.stdout.startswith("four.png: digit ")
     assert "error: notes.txt: not an image" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "width, height",
+    [(7072, 7072), (13000, 13000), (20000, 20000)],
+    ids=["just-over", "over-pillows-warning", "over-pillows-error"],
+)
+def test_picture_over_the_pixel_limit_is_refused_before_decoding(
+    workspace_with_model, capsys, width, height
+):
+    """Only the header declares the size: decoding would fail, so the refusal comes first."""
+    (workspace_with_model / "huge.png").write_bytes(png_file(width, height, 8, PNG_GREY, b""))
+    started = time.monotonic()
+    with warnings.catch_warnings(record=True) as raised_warnings:
+        warnings.simplefilter("always")
+        code, out, err = run_main(["B", "huge.png", "four.png"], capsys)
+    assert code == predict.EXIT_SOME_FAILED and out.startswith("four.png: digit ")
+    assert err.splitlines() == [
+        f"error: huge.png: {width}x{height} = {width * height:,} pixels is over the limit of "
+        f"{MAX_PICTURE_PIXELS:,} pixels for one picture; scale it down"
+    ]
+    assert [str(warning.message) for warning in raised_warnings] == []
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(
+    "head, message",
+    [
+        (
+            keras.layers.Dense(10, activation="linear"),
+            "model outputs are not probabilities (they sum to ",
+        ),
+        (
+            keras.layers.Dense(3, activation="softmax"),
+            "model gives output (None, 3), not one probability for each of the 10 digits",
+        ),
+    ],
+    ids=["linear-head", "three-outputs"],
+)
+def test_a_model_without_ten_probabilities_is_one_line_and_exit_2(
+    workspace_with_model, capsys, monkeypatch, head, message
+):
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), head])
+    model.save(workspace_with_model / "scores.keras")
+    monkeypatch.setattr(sys, "argv", ["mnist-predict", "scores.keras", "four.png"])
+    with pytest.raises(SystemExit) as exit_:
+        predict.cli()
+    assert exit_.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: scores.keras: {message}")
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly(workspace_with_model, tmp_path):
+    """`mnist-predict B *.png | head -1` with more output than a pipe holds: head leaves after
+    one line, so the later writes meet a closed pipe."""
+    name = "d" * 200 + ".png"
+    typeset_digit(4, "DejaVu Sans", 12, 0.0).save(workspace_with_model / name)
+    pictures = [name] * 1500  # about 330 KB of output, five times a pipe's buffer
+    # Buffered, as in a user's shell: unbuffered, Python writes stdout once and silently drops
+    # what a closed pipe did not take, so the break never shows.
+    environment = command_environment(REPO_ROOT)
+    environment.pop("PYTHONUNBUFFERED")
+    with (tmp_path / "stderr").open("w") as stderr:
+        producer = subprocess.Popen(
+            [sys.executable, "-m", "mnist_cnn.predict", "B", *pictures],
+            cwd=workspace_with_model,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+        )
+        assert producer.stdout is not None
+        head = subprocess.Popen(
+            ["head", "-1"], stdin=producer.stdout, stdout=subprocess.PIPE, text=True
+        )
+        producer.stdout.close()  # head alone reads the pipe, so its end closes when head exits
+        first, _ = head.communicate(timeout=120)
+        status = producer.wait(timeout=120)
+    assert first.startswith(f"{name}: digit ") and first.count("\n") == 1
+    assert status == predict.EXIT_BROKEN_PIPE
+    errors = (tmp_path / "stderr").read_text()
+    assert not [line for line in stage_lines(errors) if line.startswith("error:")], errors
+    for noise in ("Traceback", "Exception ignored", "BrokenPipeError"):
+        assert noise not in errors, errors

@@ -13,7 +13,14 @@ from mnist_cnn.predict.digit_image import (
     grayscale,
     mnist_like,
 )
-from tests.digit_pictures import mnist_test_digits, typeset_digit
+from tests.digit_pictures import (
+    PNG_GREY,
+    PNG_RGB,
+    mnist_test_digits,
+    png_file,
+    png_rows,
+    typeset_digit,
+)
 
 
 def ink_extent(image: np.ndarray) -> tuple[int, int]:
@@ -85,6 +92,52 @@ def test_colour_pictures_are_read_as_luminance():
     page = Image.new("RGB", (100, 100), (250, 240, 200))
     page.paste((20, 20, 120), (40, 10, 60, 90))
     assert ink_extent(mnist_like(grayscale(page)))[0] == BOX_SIZE
+
+
+def grey_paper_digit() -> np.ndarray:
+    """A 3 in grey ink on grey paper, 8-bit: every level above 120, so clipping at 255 of a
+    deeper copy leaves nothing."""
+    return np.asarray(typeset_digit(3, "DejaVu Sans", 90, 0.0, paper=200, ink=120))
+
+
+@pytest.mark.parametrize("colour_type", [PNG_GREY, PNG_RGB], ids=["grey", "rgb"])
+def test_16_bit_png_is_scaled_to_0_255_not_clipped(tmp_path, colour_type):
+    eight_bit = grey_paper_digit()
+    levels = eight_bit.astype(np.uint16) * 257  # 0-255 stretched onto 0-65535
+    if colour_type == PNG_RGB:
+        levels = np.stack([levels] * 3, axis=-1)
+    path = tmp_path / "digit16.png"
+    height, width = eight_bit.shape
+    path.write_bytes(png_file(width, height, 16, colour_type, png_rows(levels)))
+    with Image.open(path) as image:
+        assert image.mode == ("I;16" if colour_type == PNG_GREY else "RGB")
+        result = mnist_like(grayscale(image))
+    assert np.array_equal(result, mnist_like(grayscale(Image.fromarray(eight_bit))))
+
+
+@pytest.mark.parametrize(
+    "mode, levels",
+    [
+        ("I", lambda eight_bit: eight_bit.astype(np.int32) * 1000 - 70_000),
+        ("F", lambda eight_bit: eight_bit.astype(np.float32) / 255.0),
+    ],
+    ids=["int32", "float32"],
+)
+def test_32_bit_and_float_pictures_are_stretched_from_their_own_range(tmp_path, mode, levels):
+    eight_bit = grey_paper_digit()
+    path = tmp_path / "digit.tif"
+    Image.fromarray(levels(eight_bit)).save(path)
+    with Image.open(path) as image:
+        assert image.mode == mode
+        result = mnist_like(grayscale(image))
+    assert np.array_equal(result, mnist_like(grayscale(Image.fromarray(eight_bit))))
+
+
+def test_float_picture_with_nan_is_refused():
+    levels = np.full((40, 40), 0.5, dtype=np.float32)
+    levels[3, 4] = np.nan
+    with pytest.raises(DataError, match="levels that are not numbers"):
+        grayscale(Image.fromarray(levels))
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,17 @@ import gzip
 
 import pytest
 
-from mnist_cnn.data.mirrors import MirrorRefused, TransientError, fetch_verified, verified_copy
+from mnist_cnn.data.mirrors import (
+    MirrorRefused,
+    TransientError,
+    fetch_verified,
+    make_fetcher,
+    read_http,
+    read_local,
+    verified_copy,
+)
 from mnist_cnn.errors import DataError
+from mnist_cnn.idx import TEST_LABELS
 from mnist_cnn.params import DownloadParams
 
 
@@ -79,3 +88,43 @@ def test_no_good_mirror_names_each_one_and_why():
     assert "down: try 1: timed out; down: try 2: timed out" in message
     assert "wrong: SHA-256 mismatch" in message
     assert "junk: f: not an IDX file" in message
+
+
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        ("http://[::1/t10k-labels-idx1-ubyte.gz", "Invalid IPv6 URL"),
+        ("http://mirror:80a/t10k-labels-idx1-ubyte.gz", "nonnumeric port: '80a'"),
+        ("http://a..b/t10k-labels-idx1-ubyte.gz", "encoding with 'idna' codec failed"),
+        ("http://a b/t10k-labels-idx1-ubyte.gz", "URL can't contain control characters"),
+    ],
+)
+def test_a_url_urllib_cannot_request_is_refused_not_raised(url, reason):
+    with pytest.raises(MirrorRefused) as raised:
+        read_http(url, timeout=1.0, progress=None)
+    assert str(raised.value).startswith(f"not a valid URL ({reason}")
+
+
+def test_a_mirror_with_a_bad_url_falls_through_to_the_next(idx_mirror):
+    """Params refuse such a URL first; a DownloadParams built in code still cannot crash."""
+    mirror, checksums = idx_mirror
+    data, served_by = fetch_verified(
+        TEST_LABELS,
+        checksums[TEST_LABELS],
+        settings(["http://[::1", str(mirror)], attempts=2),
+        make_fetcher(timeout=1.0, show_progress=False),
+        sleep=lambda s: None,
+    )
+    assert served_by == str(mirror) and sha(data) == checksums[TEST_LABELS]
+
+
+def test_local_file_over_the_limit_is_refused_unread(tmp_path):
+    packed = gzip.compress(GOOD, mtime=0)
+    (tmp_path / "f.gz").write_bytes(packed)
+    size = len(packed)
+    with pytest.raises(MirrorRefused) as raised:
+        read_local(str(tmp_path), "f", max_bytes=size - 1)
+    assert (
+        str(raised.value) == f"f.gz: size {size} is over the limit of {size - 1} bytes for one file"
+    )
+    assert read_local(str(tmp_path), "f", max_bytes=size) == packed

@@ -49,6 +49,21 @@ def mutated(path: str, value):
         ("seed", KeyError, "missing key seed"),
         ("download.sha256.t10k-images-idx3-ubyte", "abc", "must be 64 lowercase hex digits"),
         (
+            "download.mirrors.1",
+            "http://[::1",
+            r"download.mirrors\[1\] = 'http://\[::1' is not a valid URL: Invalid IPv6 URL; "
+            r"expected http\(s\)://HOST/PATH or a local folder",
+        ),
+        (
+            "download.mirrors.2",
+            "https://",
+            r"mirrors\[2\] = 'https://' is not a valid URL: no host",
+        ),
+        ("download.mirrors.1", "http://mirror:80a/", "is not a valid URL: Port could not be cast"),
+        ("download.mirrors.1", "http://mirror:99999/", "is not a valid URL: Port out of range"),
+        ("download.mirrors.1", "http://a..b/", "is not a valid URL: encoding with 'idna' codec"),
+        ("download.mirrors.1", "http://a b/", "is not a valid URL: it contains a space"),
+        (
             "study.crossval.models",
             ["A", "C"],
             "study.crossval.models lists unknown model 'C'; expected one of A",
