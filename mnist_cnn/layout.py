@@ -89,6 +89,11 @@ class Layout:
         return self.root / "plots" / "curves"
 
     @property
+    def diagrams_dir(self) -> Path:
+        """Each network drawn with its shapes, as the notebook's plot_model did."""
+        return self.root / "plots" / "diagrams"
+
+    @property
     def fidelity_dir(self) -> Path:
         """Our per-epoch validation numbers beside the notebook's, for the models it trained."""
         return self.root / "plots" / "fidelity"

@@ -1,9 +1,11 @@
-"""Stage `curves`: PNG training curves of every model, and ours beside the notebook's numbers."""
+"""Stage `curves`: PNG training curves and a diagram of every model, and ours beside the
+notebook's numbers."""
 
 from __future__ import annotations
 
 from mnist_cnn import files, history
 from mnist_cnn.evaluation.curves import curve_files
+from mnist_cnn.evaluation.diagrams import diagram
 from mnist_cnn.layout import Layout
 from mnist_cnn.params import Params
 
@@ -14,6 +16,11 @@ def run(layout: Layout, params: Params) -> None:
     with files.atomic_directory(layout.curves_dir) as staging:
         for filename, data in curve_files(histories).items():
             files.write_bytes(staging / filename, data)
+    with files.atomic_directory(layout.diagrams_dir) as staging:
+        for name, model in params.models.items():
+            files.write_bytes(
+                staging / f"{name}.png", diagram(name, model.layers, params.image_shape)
+            )
     with files.atomic_directory(layout.fidelity_dir) as staging:
         for name in (name for name in histories if name in reference):
             text = history.beside_reference(histories[name], reference[name])

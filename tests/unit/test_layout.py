@@ -76,7 +76,9 @@ def test_stages_over_every_model_read_whole_folders_and_write_where_the_layout_s
     )
     assert declared(evaluate, "metrics") == as_text(LAYOUT.evaluate_metrics)
     assert as_text(LAYOUT.history_dir, LAYOUT.notebook_history) <= declared(curves, "deps")
-    assert declared(curves, "outs") == as_text(LAYOUT.curves_dir, LAYOUT.fidelity_dir)
+    assert declared(curves, "outs") == as_text(
+        LAYOUT.curves_dir, LAYOUT.diagrams_dir, LAYOUT.fidelity_dir
+    )
 
 
 def test_every_plot_folder_is_an_output_of_some_stage():
