@@ -10,7 +10,7 @@ MODEL ?= B_adj2
 # The page `dvc plots show` fills in (.dvc/config names it): chart libraries inline, no CDN.
 PLOTS_PAGE := .dvc/plots_page.html
 
-.PHONY: setup lock repro test test-fast lint format plots predict
+.PHONY: setup lock repro study readme test test-fast lint format plots predict
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,14 @@ lock:
 ## repro: run the whole pipeline (only the stages whose inputs changed)
 repro:
 	dvc repro
+
+## study: the study of seeds, folds and the L2 factor (study/dvc.yaml), on a local Ray
+study:
+	dvc repro study/dvc.yaml
+
+## readme: rewrite README.md's results block from the committed metrics
+readme:
+	$(BIN)/python -m mnist_cnn.study.readme
 
 ## test: the full test suite, slow tests included (what CI runs)
 test:

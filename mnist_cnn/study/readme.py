@@ -1,0 +1,104 @@
+"""The README's results block, generated from the committed metrics: `make readme`.
+
+The README is written by hand except between its two markers, which this module rewrites from
+metrics/train/*.json, metrics/evaluate.json and study/metrics/seeds.json; a test checks that the
+committed README holds exactly what this would write, so no number in it is copied by hand.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from mnist_cnn import files
+from mnist_cnn.cli import guarded
+from mnist_cnn.errors import DataError
+from mnist_cnn.layout import Layout
+from mnist_cnn.params import load_params
+from mnist_cnn.study.summary import NOTEBOOK_MEASURES
+
+BEGIN = "<!-- results: written by `make readme` from the committed metrics; do not edit -->"
+END = "<!-- end of results -->"
+
+Metrics = Mapping[str, Any]
+
+
+def _spread(summary: Metrics) -> str:
+    return f"{summary['mean']:.4f} ± {summary['sd']:.4f}"
+
+
+def results_block(
+    training: Mapping[str, Metrics], single_run: Metrics, seeds: Metrics, confidence: float
+) -> str:
+    names = list(training)
+    runs = seeds[names[0]]["runs"]
+    lines = [
+        BEGIN,
+        "",
+        f"| model | params | test acc, one run [95% CI] | test acc, {runs} seeds (mean ± sd) "
+        "| notebook |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name in names:
+        test = single_run[name]["test"]
+        interval = test["accuracy_ci"]
+        printed = seeds["notebook"].get(name, {}).get("test_accuracy")
+        shown = "-" if printed is None else f"{printed['value']:.4f}"
+        lines.append(
+            f"| {name} | {training[name]['num_params']:,} | {test['accuracy']:.4f} "
+            f"[{interval['low']:.4f}, {interval['high']:.4f}] "
+            f"| {_spread(seeds[name]['test']['accuracy'])} | {shown} |"
+        )
+    lines += [
+        "",
+        "Each figure the notebook printed, against our runs: inside their range, and inside the "
+        f"{confidence:.0%} prediction interval for one more run of ours?",
+        "",
+        "| model | figure | notebook | our runs | in range | in interval |",
+        "|---|---|---:|---:|---|---|",
+    ]
+    for name, figures in seeds["notebook"].items():
+        for figure, verdict in figures.items():
+            measure: Any = seeds[name]
+            for key in NOTEBOOK_MEASURES[figure].split("."):
+                measure = measure[key]
+            digits = 1 if figure == "epochs_run" else 4
+            lines.append(
+                f"| {name} | {figure} | {verdict['value']:.{digits}f} "
+                f"| {measure['min']:.{digits}f}-{measure['max']:.{digits}f} "
+                f"| {'yes' if verdict['within_range'] else 'no'} "
+                f"| {'yes' if verdict['within_prediction_interval'] else 'no'} |"
+            )
+    return "\n".join([*lines, "", END])
+
+
+def with_block(readme: str, block: str) -> str:
+    """`readme` with the text between its markers (markers included) replaced by `block`."""
+    start, end = readme.find(BEGIN), readme.find(END)
+    if start < 0 or end < start:
+        raise DataError(f"README.md: no results markers ({BEGIN!r} ... {END!r})")
+    return readme[:start] + block + readme[end + len(END) :]
+
+
+def current_block(layout: Layout) -> str:
+    params = load_params(layout.params_file)
+    training = {name: files.read_json(layout.train_metrics(name)) for name in params.models}
+    return results_block(
+        training,
+        files.read_json(layout.evaluate_metrics),
+        files.read_json(layout.study_metrics("seeds")),
+        params.study.confidence,
+    )
+
+
+def main() -> None:
+    layout = Layout(Path("."))
+    readme = layout.root / "README.md"
+    files.write_text(readme, with_block(readme.read_text(encoding="utf-8"), current_block(layout)))
+
+
+if __name__ == "__main__":
+    guarded(main)
+    sys.exit(0)
