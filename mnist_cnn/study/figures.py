@@ -44,7 +44,8 @@ def l2_fit_picture(curves: Mapping[str, History], notebook: History, model: str)
     loss_axes, accuracy_axes = figure.subplots(1, 2)
     for axes, curve in ((loss_axes, "val_loss"), (accuracy_axes, "val_accuracy")):
         for label, rows in curves.items():
-            axes.plot([row["epoch"] for row in rows], [row[curve] for row in rows], label=label)
+            epochs, values = [row["epoch"] for row in rows], [row[curve] for row in rows]
+            axes.plot(epochs, values, marker=".", label=label)
         axes.plot(
             [row["epoch"] for row in notebook],
             [row[curve] for row in notebook],
