@@ -3,7 +3,8 @@
 TensorFlow writes to the process's stderr file descriptor from C++: some lines before its own
 log settings exist (so TF_CPP_MIN_LOG_LEVEL cannot stop them), some at error level although
 nothing is wrong (no CUDA driver on a CPU machine; a tf.data attribute its graph binary does
-not know, once per epoch). `quiet_tensorflow()` hides INFO logs and routes the descriptor
+not know, once per epoch), and Ray adds a warning of its own on a machine with no route out.
+`quiet_tensorflow()` hides INFO logs and routes the descriptor
 through a filter that drops exactly those known lines; every other line, TensorFlow's real
 warnings and errors included, passes through unchanged and in order.
 Set MNIST_CNN_TENSORFLOW_LOGS=all to see everything.
@@ -26,7 +27,9 @@ NOISE = re.compile(
     r"|cpu_feature_guard|port)\.cc:\d+\] "
     r"|[IWE]\d{4} [\d:.]+ +\d+ node_def_util\.cc:\d+\] NodeDef mentions attribute "
     r"use_unbounded_threadpool"
-    r"|To enable the following instructions: .* rebuild TensorFlow)"
+    r"|To enable the following instructions: .* rebuild TensorFlow"
+    # Ray on a machine without a route out (a lab machine, a test's private network).
+    r"|\[[\d-]+ [\d:,]+ W \d+ \d+\] network_util\.cc:\d+: Failed to determine local IP)"
 )
 # How long exit waits for the filter to pass on the last lines.
 FLUSH_SECONDS = 5.0

@@ -5,7 +5,11 @@ Plain helper functions live in tests/helpers.py; this file only declares fixture
 
 from __future__ import annotations
 
+import http.server
 import shutil
+import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +18,7 @@ import pytest
 from mnist_cnn.layout import Layout
 from mnist_cnn.params import Params
 from mnist_cnn.pipeline import download, preprocess, split
+from tests.browser import ProbeHandler
 from tests.helpers import (
     REPO_ROOT,
     load_repo_params,
@@ -92,3 +97,23 @@ def reproduced_repo(reproduced_template: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "reproduced"
     shutil.copytree(reproduced_template, copy, symlinks=True)
     return copy
+
+
+@pytest.fixture
+def probe_server() -> Iterator[http.server.HTTPServer]:
+    """A loopback HTTP server that counts requests: the witness that a browser's block holds."""
+    server = http.server.HTTPServer(("127.0.0.1", 0), ProbeHandler)
+    server.requests = 0  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def offline_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The page template, written by the module's command line as `make setup` runs it."""
+    target = tmp_path_factory.mktemp("template") / "plots_page.html"
+    run([sys.executable, "-m", "mnist_cnn.plots_page", str(target)], REPO_ROOT)
+    return target

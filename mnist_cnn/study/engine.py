@@ -228,7 +228,7 @@ def _connect_ray(local_cpus: int) -> None:
     # reaches the driver with the task's exception.
     if os.environ.get("RAY_ADDRESS"):
         # Joins that cluster; its CPUs are whatever its nodes declared.
-        ray.init(log_to_driver=False, logging_level=logging.WARNING)
+        ray.init(log_to_driver=False, logging_level=logging.ERROR)
     else:
         # "local" always starts a new Ray; with no address at all, ray.init would join the
         # cluster that `ray start` last started on this machine, if one is still recorded.
@@ -237,7 +237,7 @@ def _connect_ray(local_cpus: int) -> None:
             num_cpus=local_cpus,
             include_dashboard=False,
             log_to_driver=False,
-            logging_level=logging.WARNING,
+            logging_level=logging.ERROR,
         )
 
 

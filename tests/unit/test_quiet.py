@@ -21,6 +21,8 @@ NOISE = [
     "with the appropriate compiler flags.",
     "E0000 00:00:1795598584.664705   19540 node_def_util.cc:682] NodeDef mentions attribute "
     "use_unbounded_threadpool which is not in the op definition: Op<name=MapDataset>",
+    "[2026-11-25 10:50:53,988 W 4 4] network_util.cc:330: Failed to determine local IP via "
+    "external connectivity to: 8.8.8.8:53, falling back to hostname resolution",
 ]
 REAL = [
     "error: params.yaml: file not found (run from the repository root)",
