@@ -10,6 +10,7 @@ closed port, and reads back what the browser drew.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -45,8 +46,10 @@ def test_every_chart_and_picture_of_the_projects_plots_draws_offline(
     report = offline_report(index, tmp_path / "profile", probe_url(probe_server))
 
     assert report["errors"] == []
-    assert len(report["charts"]) == len(charts)
-    assert sorted(drawn(report)) == sorted(report["charts"])
+    # DVC names each chart's block after its file, every other character an underscore. (The
+    # study's charts are on the page too, empty: the study has not run in this repository.)
+    expected = {re.sub(r"[^0-9A-Za-z]", "_", name) for name in charts}
+    assert expected <= set(drawn(report))
     confusion = [marks for marks in report["charts"].values() if confusion_counts(marks)]
     assert len(confusion) == len(models)
     # Each confusion chart counts every test image of the tiny test set once.
