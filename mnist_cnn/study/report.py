@@ -174,18 +174,23 @@ def l2_section(l2_fit: Metrics, model: str) -> list[str]:
             )
             + f"| {', '.join(map(str, candidate['epochs_run']))} |"
         )
-    verdict = (
-        "clearly better than"
-        if l2_fit["best_clearly_better_than_default"]
-        else "not clearly better than"
-    )
-    lines += [
-        "",
-        f"Closest to the notebook's validation loss: {l2_fit['best_factor']}; it is {verdict} "
-        f"the declared {l2_fit['default_factor']} (clearly: lower by more than twice the larger "
-        "seed-to-seed spread of the two).",
-        "",
-    ]
+    if l2_fit["best_factor"] == l2_fit["default_factor"]:
+        conclusion = (
+            f"The declared factor, {l2_fit['default_factor']}, is the candidate closest to the "
+            "notebook's validation loss."
+        )
+    else:
+        verdict = (
+            "clearly better than"
+            if l2_fit["best_clearly_better_than_default"]
+            else "not clearly better than"
+        )
+        conclusion = (
+            f"Closest to the notebook's validation loss: {l2_fit['best_factor']}; it is "
+            f"{verdict} the declared {l2_fit['default_factor']} (clearly: lower by more than "
+            "twice the larger seed-to-seed spread of the two)."
+        )
+    lines += ["", conclusion, ""]
     return lines
 
 
