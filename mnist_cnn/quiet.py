@@ -46,11 +46,15 @@ def _pass_on(source: int, target: int) -> None:
                 os.write(target, line)
 
 
+_installed: list[threading.Thread] = []
+
+
 def quiet_tensorflow() -> None:
-    """Install the filter on file descriptor 2; call before TensorFlow is imported."""
+    """Install the filter on file descriptor 2, once per process; call before TensorFlow is
+    imported. Meant for a command's process (a stage, mnist-predict), not for a library user's."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    if os.environ.get(SHOW_ALL) == "all":
+    if os.environ.get(SHOW_ALL) == "all" or _installed:
         return
     sys.stderr.flush()
     original = os.dup(2)
@@ -59,6 +63,7 @@ def quiet_tensorflow() -> None:
     os.close(write_end)
     worker = threading.Thread(target=_pass_on, args=(read_end, original), daemon=True)
     worker.start()
+    _installed.append(worker)
 
     def restore() -> None:
         sys.stderr.flush()

@@ -13,6 +13,7 @@ import keras
 import pytest
 from PIL import Image
 
+from mnist_cnn.cli import guarded
 from mnist_cnn.models import build_model
 from mnist_cnn.predict import cli as predict
 from mnist_cnn.predict.picture_file import MAX_PICTURE_PIXELS
@@ -97,9 +98,9 @@ def test_a_model_file_path_works_like_a_model_name(workspace_with_model, capsys)
 def test_a_bad_model_is_one_line_and_exit_2(
     workspace_with_model, capsys, monkeypatch, model, message
 ):
-    monkeypatch.setattr(sys, "argv", ["mnist-predict", model, "four.png"])
+    # guarded(main) is cli() without its stderr filter, which belongs to a command's own process.
     with pytest.raises(SystemExit) as exit_:
-        predict.cli()
+        guarded(lambda: predict.main([model, "four.png"]))
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and err.startswith(message)
@@ -163,9 +164,8 @@ def test_a_model_without_ten_probabilities_is_one_line_and_exit_2(
 ):
     model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), head])
     model.save(workspace_with_model / "scores.keras")
-    monkeypatch.setattr(sys, "argv", ["mnist-predict", "scores.keras", "four.png"])
     with pytest.raises(SystemExit) as exit_:
-        predict.cli()
+        guarded(lambda: predict.main(["scores.keras", "four.png"]))
     assert exit_.value.code == 2
     captured = capsys.readouterr()
     assert captured.out == ""
