@@ -74,7 +74,7 @@ def made_up_run(seed: int = 3):
 
 def test_rendered_report_numbers_equal_the_metrics():
     training, results, settings = made_up_run()
-    report = render_report(training, results, None, settings)
+    report = render_report(training, results, settings)
     check_report_matches_metrics(report, training, results)
     # The made-up history has its lowest validation loss at epoch 4 and rises after it.
     assert results["B"]["overfitting"]["lowest_val_loss_epoch"] == 4
@@ -97,7 +97,7 @@ def test_best_model_sentence_names_who_it_beats():
 def test_report_checks_also_hold_for_other_draws(seed):
     training, results, settings = made_up_run(seed)
     check_report_matches_metrics(
-        render_report(training, results, None, settings), training, results
+        render_report(training, results, settings), training, results
     )
 
 

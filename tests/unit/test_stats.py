@@ -102,28 +102,6 @@ def test_per_class_scores_on_a_small_case():
     )
 
 
-def test_paired_t_test_matches_the_closed_form_for_two_degrees_of_freedom():
-    first, second = [0.98, 0.985, 0.99], [0.99, 0.992, 0.995]
-    differences = np.subtract(first, second)
-    t = differences.mean() / (differences.std(ddof=1) / math.sqrt(3))
-    # With 2 degrees of freedom, P(|T| > |t|) = 1 - |t| / sqrt(t**2 + 2).
-    expected = 1 - abs(t) / math.sqrt(t**2 + 2)
-    result = stats.paired_t_test(first, second)
-    assert result["p_value"] == pytest.approx(expected, rel=1e-9)
-    assert result["mean_difference"] == pytest.approx(-0.007333333, abs=1e-9)
-
-
-def test_paired_t_test_with_constant_differences():
-    assert stats.paired_t_test([0.9, 0.8], [0.9, 0.8])["p_value"] == 1.0
-    assert stats.paired_t_test([0.9, 0.8], [0.8, 0.7])["p_value"] == 0.0
-
-
-def test_spread_uses_the_sample_standard_deviation():
-    assert stats.spread([1.0, 2.0, 3.0]) == pytest.approx(
-        {"mean": 2.0, "std": 1.0, "min": 1.0, "max": 3.0}
-    )
-
-
 def test_model_pairs_lists_every_pair_once_in_order():
     assert stats.model_pairs(["A", "B", "C"]) == [("A", "B"), ("A", "C"), ("B", "C")]
     assert stats.pair_key("B", "B_adj") == "B_vs_B_adj"
