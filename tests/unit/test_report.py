@@ -96,9 +96,7 @@ def test_best_model_sentence_names_who_it_beats():
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_report_checks_also_hold_for_other_draws(seed):
     training, results, settings = made_up_run(seed)
-    check_report_matches_metrics(
-        render_report(training, results, settings), training, results
-    )
+    check_report_matches_metrics(render_report(training, results, settings), training, results)
 
 
 @pytest.mark.parametrize(
