@@ -129,14 +129,38 @@ def summary_text(model: keras.Model) -> str:
 
 
 # Keras stamps the save time into a .keras archive twice (metadata.json's date_saved and the
-# weights member's zip date); fixed values make the same model the same bytes, so that
-# reproducing the pipeline leaves dvc.lock unchanged.
+# weights member's zip date), and config.json names objects shared between layers (the dtype
+# policy) by their memory address, which differs from process to process; fixed dates and
+# renumbered addresses make the same model the same bytes, so that reproducing the pipeline
+# leaves dvc.lock unchanged.
 FIXED_SAVE_DATE = "1980-01-01@00:00:00"
 FIXED_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
+SHARED_OBJECT_ID = "shared_object_id"
+
+
+def renumbered_shared_objects(config: Any, numbers: dict[int, int] | None = None) -> Any:
+    """`config` with every shared_object_id (a memory address) replaced by 1, 2, ... in order
+    of first appearance: the same objects stay shared, and the text no longer depends on where
+    the process put them."""
+    numbers = {} if numbers is None else numbers
+    if isinstance(config, list):
+        return [renumbered_shared_objects(item, numbers) for item in config]
+    if not isinstance(config, dict):
+        return config
+    renumbered = {}
+    for key, value in config.items():
+        if key == SHARED_OBJECT_ID:
+            renumbered[key] = numbers.setdefault(value, len(numbers) + 1)
+        else:
+            renumbered[key] = renumbered_shared_objects(value, numbers)
+    return renumbered
+
+
 def deterministic_archive(saved: bytes) -> bytes:
-    """A .keras archive with its save dates replaced by fixed ones; everything else as is."""
+    """A .keras archive with its save dates fixed and its shared objects renumbered; everything
+    else as is."""
     output = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(saved)) as source, zipfile.ZipFile(output, "w") as target:
         for member in source.infolist():
@@ -145,6 +169,8 @@ def deterministic_archive(saved: bytes) -> bytes:
                 metadata = json.loads(data)
                 metadata["date_saved"] = FIXED_SAVE_DATE
                 data = json.dumps(metadata).encode("utf-8")
+            if member.filename == "config.json":
+                data = json.dumps(renumbered_shared_objects(json.loads(data))).encode("utf-8")
             fixed = zipfile.ZipInfo(member.filename, date_time=FIXED_ZIP_DATE)
             fixed.compress_type = member.compress_type
             fixed.external_attr = member.external_attr

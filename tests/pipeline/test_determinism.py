@@ -47,10 +47,11 @@ def test_forced_repro_twice_gives_byte_identical_outputs_and_a_clean_git(tmp_pat
     assert forced_repro(repo) == len(stages)
 
     models = small_params["models"]
-    # Per model: metrics, summary, history, confusion data, misclassified grid, curves picture;
-    # per notebook model its fidelity CSV; then evaluate.json, report.md, every_model.png.
+    # Per model: metrics, summary, history, confusion data, misclassified grid, curves picture,
+    # diagram; per notebook model its fidelity CSV; then evaluate.json, report.md,
+    # every_model.png.
     fidelity = len([name for name in models if name in NOTEBOOK_MODELS])
-    assert len(first_results) == 6 * len(models) + fidelity + 3
+    assert len(first_results) == 7 * len(models) + fidelity + 3
     assert results(repo) == first_results
     # dvc.lock holds every output's hash (data, models, dvclive files): nothing changed.
     assert run(["git", "status", "--porcelain"], repo).stdout == ""

@@ -1,4 +1,7 @@
+import io
 import json
+import subprocess
+import sys
 import time
 import zipfile
 
@@ -10,6 +13,7 @@ from mnist_cnn.models import (
     FIXED_SAVE_DATE,
     FIXED_ZIP_DATE,
     build_model,
+    deterministic_archive,
     load_model_file,
     save_model_file,
     summary_text,
@@ -58,7 +62,9 @@ def test_declared_layers_become_keras_layers_in_order():
     ]
     dense = model.layers[11]
     assert dense.kernel_regularizer is not None
-    assert dense.kernel_regularizer.l2 == pytest.approx(0.001)
+    declared_dense = params.model("B_adj2").layers[10]
+    assert declared_dense.l2 > 0
+    assert dense.kernel_regularizer.l2 == pytest.approx(declared_dense.l2)
 
 
 def test_the_summary_keeps_every_column_the_param_counts_included():
@@ -91,6 +97,67 @@ def test_a_saved_model_is_the_same_bytes_whenever_it_is_saved(tmp_path):
     loaded = load_model_file(tmp_path / "second.keras")
     for saved, original in zip(loaded.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_array_equal(saved, original)
+
+
+def archive_with_config(config: dict) -> bytes:
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w") as archive:
+        archive.writestr("metadata.json", json.dumps({"date_saved": "2026-11-25@12:00:00"}))
+        archive.writestr("config.json", json.dumps(config))
+    return output.getvalue()
+
+
+def config_with_addresses(policy: int, other: int) -> dict:
+    shared = {"class_name": "DTypePolicy", "shared_object_id": policy}
+    return {
+        "layers": [
+            {"dtype": shared},
+            {"dtype": shared, "initializer": {"shared_object_id": other}},
+            {"dtype": shared},
+        ]
+    }
+
+
+def test_shared_objects_are_renumbered_in_order_of_first_appearance():
+    first = deterministic_archive(archive_with_config(config_with_addresses(140225783565392, 7)))
+    second = deterministic_archive(archive_with_config(config_with_addresses(139955204408528, 9)))
+    assert first == second
+    with zipfile.ZipFile(io.BytesIO(first)) as archive:
+        assert json.loads(archive.read("config.json")) == config_with_addresses(1, 2)
+
+
+SAVE_IN_A_FRESH_PROCESS = """
+import sys
+from pathlib import Path
+from mnist_cnn.models import build_model, save_model_file
+from mnist_cnn.params import load_params
+from mnist_cnn.training.runtime import set_up_runtime
+params = load_params(Path(sys.argv[1]))
+set_up_runtime(params.seed, params.train)
+model = build_model("B", params.model("B").layers, params.image_shape, params.seed)
+save_model_file(model, Path(sys.argv[2]))
+"""
+
+
+@pytest.mark.slow
+def test_the_same_model_saved_by_two_processes_is_the_same_bytes(tmp_path):
+    """Memory addresses differ between processes: what a rerun of a training stage does."""
+    for name in ("first", "second"):
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                SAVE_IN_A_FRESH_PROCESS,
+                str(REPO_ROOT / "params.yaml"),
+                str(tmp_path / f"{name}.keras"),
+            ],
+            cwd=REPO_ROOT,
+            check=True,
+            capture_output=True,
+        )
+    assert (tmp_path / "first.keras").read_bytes() == (tmp_path / "second.keras").read_bytes()
+    loaded = load_model_file(tmp_path / "second.keras")
+    assert loaded.count_params() == NOTEBOOK_PARAMETER_COUNTS["B"]
 
 
 def test_a_file_that_is_not_a_model_is_one_clear_error(tmp_path):
