@@ -62,7 +62,7 @@ def test_push_then_pull_and_repro_pull_fetch_instead_of_training(
         assert (clone / f"data/models/{name}.keras").read_bytes() == (
             pipeline_repo / f"data/models/{name}.keras"
         ).read_bytes()
-    assert "up to date" in run(["dvc", "status"], clone).stdout
+    assert "up to date" in run(["dvc", "status", "dvc.yaml"], clone).stdout
 
     # A fresh machine: no workspace data and no local cache; repro --pull must fetch, not train.
     shutil.rmtree(clone / ".dvc" / "cache")
@@ -73,4 +73,4 @@ def test_push_then_pull_and_repro_pull_fetch_instead_of_training(
     assert (clone / "data/models/B_adj2.keras").read_bytes() == (
         pipeline_repo / "data/models/B_adj2.keras"
     ).read_bytes()
-    assert "up to date" in run(["dvc", "status"], clone).stdout
+    assert "up to date" in run(["dvc", "status", "dvc.yaml"], clone).stdout
