@@ -82,12 +82,38 @@ def with_block(readme: str, block: str) -> str:
     return readme[:start] + block + readme[end + len(END) :]
 
 
+def single_run_block(training: Mapping[str, Metrics], single_run: Metrics) -> str:
+    """The block before the seed study has been run: the single run alone, and how to get more."""
+    lines = [
+        BEGIN,
+        "",
+        "| model | params | test acc, one run [95% CI] |",
+        "|---|---:|---:|",
+    ]
+    for name in training:
+        test = single_run[name]["test"]
+        interval = test["accuracy_ci"]
+        lines.append(
+            f"| {name} | {training[name]['num_params']:,} | {test['accuracy']:.4f} "
+            f"[{interval['low']:.4f}, {interval['high']:.4f}] |"
+        )
+    lines += [
+        "",
+        "No seed study is committed yet (`study/metrics/seeds.json`): "
+        "`dvc repro study/dvc.yaml:seeds`, then `make readme`.",
+    ]
+    return "\n".join([*lines, "", END])
+
+
 def current_block(layout: Layout) -> str:
     params = load_params(layout.params_file)
     training = {name: files.read_json(layout.train_metrics(name)) for name in params.models}
+    single_run = files.read_json(layout.evaluate_metrics)
+    if not layout.study_metrics("seeds").is_file():
+        return single_run_block(training, single_run)
     return results_block(
         training,
-        files.read_json(layout.evaluate_metrics),
+        single_run,
         files.read_json(layout.study_metrics("seeds")),
         params.study.confidence,
     )

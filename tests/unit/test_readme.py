@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mnist_cnn.layout import Layout
-from mnist_cnn.study.readme import BEGIN, END, current_block, with_block
+from mnist_cnn.study.readme import BEGIN, END, current_block, single_run_block, with_block
 from tests.helpers import REPO_ROOT
 
 
@@ -22,3 +22,12 @@ def test_the_readme_is_a_front_door_of_about_150_lines():
     lines = (REPO_ROOT / "README.md").read_text(encoding="utf-8").splitlines()
     assert len(lines) <= 200
     assert max(len(line) for line in lines if not line.startswith("|")) <= 100
+
+
+def test_before_the_seed_study_the_block_shows_the_single_run_and_how_to_get_more():
+    training = {"A": {"num_params": 101578}}
+    single_run = {"A": {"test": {"accuracy": 0.9893, "accuracy_ci": {"low": 0.987, "high": 0.991}}}}
+    block = single_run_block(training, single_run)
+    assert block.startswith(BEGIN) and block.endswith(END)
+    assert "| A | 101,578 | 0.9893 [0.9870, 0.9910] |" in block
+    assert "dvc repro study/dvc.yaml:seeds" in block
