@@ -36,9 +36,17 @@ study:
 readme:
 	$(BIN)/python -m mnist_cnn.study.readme
 
-## test: the full test suite, slow tests included (what CI runs)
+## test: the full test suite, slow tests included (what CI runs), as two pytest processes:
+## the pipeline tests wait on one dvc stage process at a time, so the rest runs beside them
 test:
-	$(BIN)/python -m pytest -q
+	@scratch=$$(mktemp -d); \
+	$(BIN)/python -m pytest -q -p no:cacheprovider --basetemp=$$scratch/pipeline tests/pipeline & \
+	pipeline=$$!; \
+	$(BIN)/python -m pytest -q -p no:cacheprovider --basetemp=$$scratch/rest --ignore=tests/pipeline; \
+	rest=$$?; \
+	wait $$pipeline; pipeline=$$?; \
+	echo "tests/pipeline: exit $$pipeline; every other test: exit $$rest"; \
+	[ $$pipeline -eq 0 ] && [ $$rest -eq 0 ]
 
 ## test-fast: every test not marked slow, for the edit-and-check loop
 test-fast:
