@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
+from mnist_cnn import interrupts
 from mnist_cnn.errors import EXIT_USER_ERROR, PipelineError
 from mnist_cnn.layout import Layout
 from mnist_cnn.params import load_params
@@ -23,6 +24,7 @@ def fail(message: str) -> NoReturn:
 def guarded(action: Callable[[], None]) -> None:
     """Run `action`, turning PipelineErrors and disk errors into one line and exit 2."""
     try:
+        interrupts.install()
         action()
     except PipelineError as error:
         fail(str(error))

@@ -7,6 +7,8 @@ import time
 
 import keras
 
+from mnist_cnn import interrupts
+
 
 class ProgressLine(keras.callbacks.Callback):
     """`B epoch 3/10: accuracy 0.9893 val_accuracy 0.9882 (31 s)` after every epoch."""
@@ -16,6 +18,10 @@ class ProgressLine(keras.callbacks.Callback):
         self.name = name
         self.epochs = epochs
         self.started = time.perf_counter()
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        # After every callback of the previous epoch (its resume point is saved).
+        interrupts.stop_if_requested()
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
         logs = logs or {}
