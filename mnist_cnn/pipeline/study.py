@@ -153,13 +153,15 @@ def l2_fit(layout: Layout, params: Params) -> None:
     fit = params.study.l2_fit
     model = params.model(fit.model)
     seed_list = params.study.seeds()[: fit.replicates]
+    # The declared factor is always a candidate: the fit is judged against it.
+    factors = sorted({*fit.factors, declared_l2(model)})
     tasks = [
         holdout_task(params, fit.model, seed, inputs, with_l2(model, factor), f"l2={factor}")
-        for factor in fit.factors
+        for factor in factors
         for seed in seed_list
     ]
     results = iter(run_study_tasks(layout, params, tasks, arrays))
-    histories = {factor: [next(results)["history"] for _ in seed_list] for factor in fit.factors}
+    histories = {factor: [next(results)["history"] for _ in seed_list] for factor in factors}
     notebook = history.read_reference(layout.notebook_history)[fit.model]
     metrics = summary.l2_fit_study(histories, notebook, declared_l2(model))
     curves = {f"l2 = {factor}": summary.mean_curves(runs) for factor, runs in histories.items()}
