@@ -57,11 +57,14 @@ def non_trainable_state(model: keras.Model) -> dict[str, list[Any]]:
 
 
 def restore_non_trainable(model: keras.Model, saved: dict[str, list[Any]]) -> None:
-    variables = {variable.path: variable for variable in model.non_trainable_variables}
-    if set(variables) != set(saved):
+    # Matched by order, which the architecture fixes, not by path: paths hold layer names that
+    # Keras numbers per process, and a checkpoint that failed to load just before this one
+    # has already used some of those numbers.
+    variables = model.non_trainable_variables
+    if len(variables) != len(saved):
         raise ValueError("checkpoint variables do not match the saved state")
-    for path, value in saved.items():
-        variables[path].assign(np.asarray(value, dtype=variables[path].dtype))
+    for variable, value in zip(variables, saved.values(), strict=True):
+        variable.assign(np.asarray(value, dtype=variable.dtype))
 
 
 class ResumeState:
