@@ -46,6 +46,11 @@ def _text(path: Path) -> str:
     for bom, encoding in _WIDE_ENCODINGS.items():
         if data.startswith(bom):
             raise ParamsError(f"{path.name}: saved as {encoding}; save it as UTF-8")
+    if b"\x00" in data:
+        # UTF-16 or UTF-32 without a byte-order mark: ASCII text with a zero byte beside each.
+        raise ParamsError(
+            f"{path.name}: holds zero bytes, as UTF-16 or UTF-32 text does; save it as UTF-8"
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -58,8 +63,16 @@ def _text(path: Path) -> str:
 
 def read_yaml(path: Path) -> Any:
     """The parsed YAML of `path`; every problem is a ParamsError naming file, line and column."""
+    text = _text(path)
     try:
-        return yaml.load(_text(path), Loader=_StrictLoader)  # noqa: S506 (a SafeLoader)
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader)
+    except yaml.reader.ReaderError as error:
+        # A control character YAML does not allow: the reader knows its offset, not its line.
+        line = text[: error.position].count("\n") + 1
+        raise ParamsError(
+            f"{path.name}:{line}: character U+{error.character:04X} is not allowed in YAML; "
+            "remove it"
+        ) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name

@@ -12,10 +12,15 @@ from __future__ import annotations
 from mnist_cnn import files
 from mnist_cnn.layout import Layout
 from mnist_cnn.params import Params
+from mnist_cnn.training.memory import check_fits_in_memory
 
 MARKER_TEXT = "params.yaml passed validation (mnist_cnn/params); no stage reads this file.\n"
 
 
 def run(layout: Layout, params: Params) -> None:
-    # run_stage has validated params.yaml before calling this; only the marker is left to write.
+    # run_stage has validated params.yaml before calling this. What depends on this machine is
+    # checked here too: a model too large for its memory would otherwise be refused by its
+    # training stage, after DVC had removed that model's last outputs.
+    for name, model in params.models.items():
+        check_fits_in_memory(name, model.layers, params.image_shape, params.train.batch_size)
     files.write_text(layout.params_checked, MARKER_TEXT)

@@ -7,7 +7,14 @@ import codecs
 import pytest
 import yaml
 
-from tests.helpers import assert_one_line_error, edit_params, load_repo_params, run_stage
+from tests.helpers import (
+    assert_one_line_error,
+    edit_params,
+    load_repo_params,
+    run_stage,
+    set_key,
+    write_params,
+)
 from tests.unit.test_memory import WIDE
 
 
@@ -37,6 +44,10 @@ def test_an_image_shape_other_than_the_data_is_refused_by_preprocess(small_works
     [
         ("utf-16", "error: params.yaml: saved as UTF-16; save it as UTF-8"),
         ("latin-1", "error: params.yaml:1: byte 0xe9 is not UTF-8; save the file as UTF-8"),
+        (
+            "utf-16-le",
+            "error: params.yaml: holds zero bytes, as UTF-16 or UTF-32 text does; save it as UTF-8",
+        ),
     ],
 )
 def test_params_in_another_encoding_are_refused_naming_the_file(tmp_path, encoding, expected):
@@ -59,3 +70,20 @@ def test_a_key_given_twice_is_refused_with_both_lines(tmp_path):
         f"error: params.yaml:{batch + 2}:3: malformed YAML: duplicate key 'batch_size' "
         f"(first given on line {batch + 1})"
     )
+
+
+def test_a_control_character_is_refused_with_its_line(tmp_path):
+    text = yaml.safe_dump(load_repo_params(), sort_keys=False)
+    (tmp_path / "params.yaml").write_text("# tuned\n# by hand\x07\n" + text, encoding="utf-8")
+    line = assert_one_line_error(run_stage(tmp_path, "stages.check_params"))
+    assert line == "error: params.yaml:2: character U+0007 is not allowed in YAML; remove it"
+
+
+def test_a_layer_far_too_wide_for_memory_is_refused_by_check_params(tmp_path):
+    """Before DVC removes any training output: check_params runs first and refuses it."""
+    params = load_repo_params()
+    set_key(params, "models.B.layers", WIDE)
+    write_params(tmp_path, params)
+    line = assert_one_line_error(run_stage(tmp_path, "stages.check_params"))
+    assert line.startswith("error: models.B needs at least ")
+    assert not (tmp_path / "data" / "params_checked.txt").exists()
