@@ -8,6 +8,13 @@ import platform
 
 import keras
 
+from mnist_cnn.errors import ParamsError
+from mnist_cnn.kernels import (
+    ONEDNN_INSTRUCTION_SET_CAP,
+    ONEDNN_SWITCH,
+    PORTABLE_INSTRUCTION_SET,
+    PORTABLE_ONEDNN_SWITCH,
+)
 from mnist_cnn.params import TrainParams
 
 
@@ -17,11 +24,11 @@ def set_up_runtime(seed: int, settings: TrainParams) -> None:
     Call before any model of the run is built. TensorFlow takes its thread counts and its
     kernel choice only before its runtime starts, so one process trains with one setting.
     """
-    limit_cpu_kernels(settings.cpu_kernels)
     keras.utils.set_random_seed(seed)
     keras.mixed_precision.set_global_policy(settings.precision)
     if keras.backend.backend() != "tensorflow":
         return
+    limit_cpu_kernels(settings.cpu_kernels)
     import tensorflow as tf  # only the TensorFlow backend has these switches
 
     threading = tf.config.threading
@@ -34,13 +41,24 @@ def set_up_runtime(seed: int, settings: TrainParams) -> None:
         tf.config.experimental.enable_op_determinism()
 
 
-# oneDNN, TensorFlow's CPU kernel library, picks kernels by the CPU's instruction set, and an
-# AVX-512 kernel rounds differently from an AVX2 one (the committed metrics of an AVX-512
-# machine did not repeat on an AVX2 one). Capped at AVX2, newer CPUs run the AVX2 kernels too.
-PORTABLE_INSTRUCTION_SET = "AVX2"
-
-
 def limit_cpu_kernels(cpu_kernels: str) -> None:
-    """`portable`: cap oneDNN at AVX2 on x86-64 (read when its first kernel is made)."""
-    if cpu_kernels == "portable" and platform.machine().lower() in ("x86_64", "amd64"):
-        os.environ["ONEDNN_MAX_CPU_ISA"] = PORTABLE_INSTRUCTION_SET
+    """`portable`: Eigen kernels, oneDNN's products capped at AVX2, on every x86-64 CPU.
+
+    `native`: whatever oneDNN picks for this CPU. TensorFlow chose between the two when it was
+    imported (see mnist_cnn/__init__.py), so a run whose choice does not match is refused.
+    """
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return
+    portable = os.environ.get(ONEDNN_SWITCH) == PORTABLE_ONEDNN_SWITCH
+    if cpu_kernels == "portable" and not portable:
+        raise ParamsError(
+            f"train.cpu_kernels is portable but {ONEDNN_SWITCH}="
+            f"{os.environ.get(ONEDNN_SWITCH)} turns on oneDNN's CPU-specific kernels; unset it"
+        )
+    if cpu_kernels == "native" and portable:
+        raise ParamsError(
+            f"train.cpu_kernels is native, which needs {ONEDNN_SWITCH}=1 in the environment "
+            "before the run starts (TensorFlow reads it when it is imported)"
+        )
+    if cpu_kernels == "portable":
+        os.environ[ONEDNN_INSTRUCTION_SET_CAP] = PORTABLE_INSTRUCTION_SET
