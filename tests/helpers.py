@@ -15,6 +15,7 @@ import yaml
 
 from mnist_cnn.cli import guarded
 from mnist_cnn.errors import EXIT_USER_ERROR
+from mnist_cnn.history import read_reference
 from mnist_cnn.layout import Layout
 from mnist_cnn.params import Params, parse_params
 
@@ -34,6 +35,11 @@ def load_repo_params() -> dict[str, Any]:
 
 def declared_models() -> list[str]:
     return list(load_repo_params()["models"])
+
+
+def notebook_models() -> list[str]:
+    """The models whose per-epoch numbers the notebook printed (reference/)."""
+    return list(read_reference(Layout(REPO_ROOT).notebook_history))
 
 
 def shrink_params(

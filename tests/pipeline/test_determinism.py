@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import make_pipeline_repo, run
+from tests.helpers import make_pipeline_repo, notebook_models, run
 
 pytestmark = pytest.mark.slow
 
 # Models the notebook trained, each with an ours-beside-the-notebook CSV (plots/fidelity).
-NOTEBOOK_MODELS = ("A", "B", "B_adj", "B_adj2")
+NOTEBOOK_MODELS = notebook_models()
 
 
 def results(repo: Path) -> dict[str, bytes]:

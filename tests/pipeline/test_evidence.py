@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import declared_models, run
+from tests.helpers import declared_models, notebook_models, run
 from tests.report_checks import check_report_matches_metrics
 
 pytestmark = pytest.mark.slow
 
 MODELS = declared_models()
-NOTEBOOK_MODELS = ("A", "B", "B_adj", "B_adj2")
+NOTEBOOK_MODELS = notebook_models()
 
 
 def check_plots_show(repo) -> None:
