@@ -61,7 +61,7 @@ def restore_non_trainable(model: keras.Model, saved: dict[str, list[Any]]) -> No
     # Keras numbers per process, and a checkpoint that failed to load just before this one
     # has already used some of those numbers.
     variables = model.non_trainable_variables
-    if len(variables) != len(saved):
+    if not isinstance(saved, dict) or len(variables) != len(saved):
         raise ValueError("checkpoint variables do not match the saved state")
     for variable, value in zip(variables, saved.values(), strict=True):
         variable.assign(np.asarray(value, dtype=variable.dtype))

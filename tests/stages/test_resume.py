@@ -7,6 +7,7 @@ uninterrupted run of the same params.
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import subprocess
@@ -186,14 +187,27 @@ def flip_a_byte(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
+def variables_as_a_list(record_path: Path) -> None:
+    """A hand-edited record: the right fingerprint and count, but no variable names."""
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    record["non_trainable"] = list(record["non_trainable"].values())
+    record_path.write_text(json.dumps(record), encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     "damage",
     [
         lambda folder: flip_a_byte(folder / "epoch-2.keras"),
         lambda folder: (folder / "epoch-2.json").write_text("[]"),
         lambda folder: (folder / "epoch-2.json").write_text('{"fingerprint": '),
+        lambda folder: variables_as_a_list(folder / "epoch-2.json"),
     ],
-    ids=["flipped-byte-in-checkpoint", "record-holding-a-list", "truncated-record"],
+    ids=[
+        "flipped-byte-in-checkpoint",
+        "record-holding-a-list",
+        "truncated-record",
+        "variables-as-a-list",
+    ],
 )
 def test_a_damaged_last_epoch_is_skipped_and_training_resumes_from_the_one_before(
     prepared_workspace, uninterrupted, tmp_path, damage
