@@ -48,9 +48,18 @@ test:
 	echo "tests/pipeline: exit $$pipeline; every other test: exit $$rest"; \
 	[ $$pipeline -eq 0 ] && [ $$rest -eq 0 ]
 
-## test-fast: every test not marked slow, for the edit-and-check loop
+## test-fast: every test not marked slow, for the edit-and-check loop, as two halves side by side
 test-fast:
-	$(BIN)/python -m pytest -q -m "not slow"
+	@scratch=$$(mktemp -d); \
+	TEST_SHARD=0/2 $(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow" \
+		--basetemp=$$scratch/0 & \
+	first=$$!; \
+	TEST_SHARD=1/2 $(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow" \
+		--basetemp=$$scratch/1; \
+	second=$$?; \
+	wait $$first; first=$$?; \
+	echo "fast tests in two halves: exit $$first and $$second"; \
+	[ $$first -eq 0 ] && [ $$second -eq 0 ]
 
 ## lint: style, layout and type checks of the pipeline code (what .ci/run checks)
 lint:

@@ -1,14 +1,17 @@
 """Fixtures: tiny MNIST look-alikes, shrunk params, workspaces and throw-away pipeline repos.
 
-Plain helper functions live in tests/helpers.py; this file only declares fixtures.
+Plain helper functions live in tests/helpers.py; this file only declares fixtures, and the
+one hook that splits a run into shards.
 """
 
 from __future__ import annotations
 
 import http.server
+import os
 import shutil
 import sys
 import threading
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -117,3 +120,16 @@ def offline_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("template") / "plots_page.html"
     run([sys.executable, "-m", "mnist_cnn.plots_page", str(target)], REPO_ROOT)
     return target
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With TEST_SHARD=i/n, keep the tests whose name hashes to i modulo n (make test-fast runs
+    the halves side by side: most fast tests wait on one stage process at a time)."""
+    shard = os.environ.get("TEST_SHARD")
+    if not shard:
+        return
+    index, count = (int(part) for part in shard.split("/"))
+    kept = [item for item in items if zlib.crc32(item.nodeid.encode()) % count == index]
+    others = [item for item in items if zlib.crc32(item.nodeid.encode()) % count != index]
+    config.hook.pytest_deselected(items=others)
+    items[:] = kept
