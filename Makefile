@@ -36,30 +36,26 @@ study:
 readme:
 	$(BIN)/python -m mnist_cnn.study.readme
 
-## test: the full test suite, slow tests included (what CI runs), as two pytest processes:
-## the pipeline tests wait on one dvc stage process at a time, so the rest runs beside them
-test:
+# Two pytest processes side by side, $(1) and $(2) their arguments; fails if either fails.
+define pytest_side_by_side
 	@scratch=$$(mktemp -d); \
-	$(BIN)/python -m pytest -q -p no:cacheprovider --basetemp=$$scratch/pipeline tests/pipeline & \
-	pipeline=$$!; \
-	$(BIN)/python -m pytest -q -p no:cacheprovider --basetemp=$$scratch/rest --ignore=tests/pipeline; \
-	rest=$$?; \
-	wait $$pipeline; pipeline=$$?; \
-	echo "tests/pipeline: exit $$pipeline; every other test: exit $$rest"; \
-	[ $$pipeline -eq 0 ] && [ $$rest -eq 0 ]
-
-## test-fast: every test not marked slow, for the edit-and-check loop, as two halves side by side
-test-fast:
-	@scratch=$$(mktemp -d); \
-	TEST_SHARD=0/2 $(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow" \
-		--basetemp=$$scratch/0 & \
+	$(BIN)/python -m pytest -q -p no:cacheprovider --basetemp=$$scratch/first $(1) & \
 	first=$$!; \
-	TEST_SHARD=1/2 $(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow" \
-		--basetemp=$$scratch/1; \
+	$(BIN)/python -m pytest -q -p no:cacheprovider --basetemp=$$scratch/second $(2); \
 	second=$$?; \
 	wait $$first; first=$$?; \
-	echo "fast tests in two halves: exit $$first and $$second"; \
+	echo "the two pytest processes: exit $$first and $$second"; \
 	[ $$first -eq 0 ] && [ $$second -eq 0 ]
+endef
+
+## test: the full test suite, slow tests included (what CI runs): the pipeline tests wait on
+## one dvc stage process at a time, so the rest runs beside them
+test:
+	$(call pytest_side_by_side,tests/pipeline,--ignore=tests/pipeline)
+
+## test-fast: every test not marked slow, for the edit-and-check loop, in two halves side by side
+test-fast:
+	$(call pytest_side_by_side,-m "not slow" --shard 0/2,-m "not slow" --shard 1/2)
 
 ## lint: style, layout and type checks of the pipeline code (what .ci/run checks)
 lint:

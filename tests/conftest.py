@@ -7,7 +7,6 @@ one hook that splits a run into shards.
 from __future__ import annotations
 
 import http.server
-import os
 import shutil
 import sys
 import threading
@@ -122,14 +121,20 @@ def offline_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--shard",
+        metavar="I/N",
+        help="run only the tests whose name hashes to I modulo N (make test-fast runs 0/2 and "
+        "1/2 side by side: most fast tests wait on one stage process at a time)",
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With TEST_SHARD=i/n, keep the tests whose name hashes to i modulo n (make test-fast runs
-    the halves side by side: most fast tests wait on one stage process at a time)."""
-    shard = os.environ.get("TEST_SHARD")
+    shard = config.getoption("--shard")
     if not shard:
         return
     index, count = (int(part) for part in shard.split("/"))
-    kept = [item for item in items if zlib.crc32(item.nodeid.encode()) % count == index]
-    others = [item for item in items if zlib.crc32(item.nodeid.encode()) % count != index]
-    config.hook.pytest_deselected(items=others)
-    items[:] = kept
+    mine = {item.nodeid for item in items if zlib.crc32(item.nodeid.encode()) % count == index}
+    config.hook.pytest_deselected(items=[item for item in items if item.nodeid not in mine])
+    items[:] = [item for item in items if item.nodeid in mine]

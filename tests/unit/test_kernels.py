@@ -26,10 +26,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def onednn_in_a_fresh_interpreter(first_import: str) -> str:
-    """Whether TensorFlow runs oneDNN kernels, in a new process that imports `first_import`."""
+def onednn_after_importing_the_project() -> str:
+    """Whether TensorFlow runs oneDNN kernels in a new process that imports mnist_cnn first."""
     script = (
-        f"import {first_import}\n"
+        "import mnist_cnn\n"
         "from tensorflow.python.util import _pywrap_util_port as port\n"
         "print(port.IsMklEnabled())\n"
     )
@@ -45,7 +45,7 @@ def onednn_in_a_fresh_interpreter(first_import: str) -> str:
 
 
 def test_importing_the_project_first_gives_tensorflow_its_portable_kernels():
-    assert onednn_in_a_fresh_interpreter("mnist_cnn") == "False"
+    assert onednn_after_importing_the_project() == "False"
 
 
 def test_a_switch_set_by_the_user_is_kept_for_native_runs(monkeypatch):
