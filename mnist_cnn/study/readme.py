@@ -17,6 +17,8 @@ from mnist_cnn.cli import guarded
 from mnist_cnn.errors import DataError
 from mnist_cnn.layout import Layout
 from mnist_cnn.params import load_params
+from mnist_cnn.evaluation.stats import model_pairs
+from mnist_cnn.study.report import crossval_models, fold_comparison, seed_comparison
 from mnist_cnn.study.summary import NOTEBOOK_MEASURES
 
 BEGIN = "<!-- results: written by `make readme` from the committed metrics; do not edit -->"
@@ -35,8 +37,47 @@ def _spread(summary: Metrics) -> str:
     return f"{summary['mean']:.4f} ± {summary['sd']:.4f}"
 
 
+def comparison_lines(
+    names: list[str], seeds: Metrics, crossval: Metrics | None, confidence: float
+) -> list[str]:
+    """Each model against the one declared before it across seeds, and the cross-validated
+    pairs across folds: one table row each, worded as study/report.md words them."""
+    level = f"{confidence:.0%}"
+    lines = [
+        "How sure: each model against the one declared before it, as an architecture with its",
+        f"training recipe. Over seeds: Welch's t, Holm-adjusted over all {len(seeds['pairs'])} "
+        "pairs; over folds: the",
+        "corrected resampled t. Every pair, and how to read a p-value, in "
+        "[study/report.md](study/report.md).",
+        "",
+        f"| comparison | scope | first minus second [{level} CI] | p | adjusted or plain p "
+        "| verdict |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for first, second in zip(names, names[1:], strict=False):
+        said = seed_comparison(seeds, first, second)
+        lines.append(
+            f"| {first} vs {second} | {seeds[first]['runs']} seeds, "
+            f"{seeds['test_images']:,} test images | {said['difference']} {said['interval']} "
+            f"| {said['p']} | Holm {said['p_holm']} | {said['verdict']} |"
+        )
+    if crossval is not None:
+        for first, second in model_pairs(crossval_models(crossval)):
+            said = fold_comparison(crossval, first, second, confidence)
+            lines.append(
+                f"| {first} vs {second} | {crossval['folds']} folds, ahead on {said['ahead']} "
+                f"| {said['difference']} {said['interval']} | {said['p']} "
+                f"| plain t {said['p_plain']} | {said['verdict']} |"
+            )
+    return lines
+
+
 def results_block(
-    training: Mapping[str, Metrics], single_run: Metrics, seeds: Metrics, confidence: float
+    training: Mapping[str, Metrics],
+    single_run: Metrics,
+    seeds: Metrics,
+    confidence: float,
+    crossval: Metrics | None = None,
 ) -> str:
     names = list(training)
     runs = seeds[names[0]]["runs"]
@@ -54,9 +95,10 @@ def results_block(
             f"| {name} | {training[name]['num_params']:,} | {_one_run(single_run[name]['test'])} "
             f"| {_spread(seeds[name]['test']['accuracy'])} | {shown} |"
         )
+    lines += ["", *comparison_lines(names, seeds, crossval, confidence)]
     lines += [
         "",
-        "Each figure the notebook printed, against our runs: inside their range, and inside the "
+        "Each figure the notebook printed, against our runs: inside their range, and inside the",
         f"{confidence:.0%} prediction interval for one more run of ours?",
         "",
         "| model | figure | notebook | our runs | in range | in interval |",
@@ -111,11 +153,13 @@ def current_block(layout: Layout) -> str:
     single_run = files.read_json(layout.evaluate_metrics)
     if not layout.study_metrics("seeds").is_file():
         return single_run_block(training, single_run)
+    crossval_path = layout.study_metrics("crossval")
     return results_block(
         training,
         single_run,
         files.read_json(layout.study_metrics("seeds")),
         params.study.confidence,
+        files.read_json(crossval_path) if crossval_path.is_file() else None,
     )
 
 

@@ -13,11 +13,14 @@ from typing import Any
 from mnist_cnn.evaluation.stats import model_pairs, pair_key
 from mnist_cnn.evaluation.wording import p_phrase, points
 from mnist_cnn.params import Params
+from mnist_cnn.study.stats import interval_over_folds
 from mnist_cnn.study.summary import NOTEBOOK_MEASURES
 
 Metrics = Mapping[str, Any]
 # Keys of the seed metrics that are not models.
 NOT_MODELS = ("seeds", "test_images", "pairs", "notebook")
+# A (Holm-adjusted) p below this is called a detected difference.
+DETECTION_LEVEL = 0.05
 
 
 def _models(seeds: Metrics) -> list[str]:
@@ -64,23 +67,57 @@ def seeds_section(seeds: Metrics, single_run: Metrics, confidence: float) -> lis
 def _pair_lines(seeds: Metrics, names: list[str], confidence: float) -> list[str]:
     lines = [
         "Pairs (Welch's t-test on the runs' test accuracies, Holm-adjusted over all "
-        f"{len(seeds['pairs'])} pairs; {confidence:.0%} interval of the difference in means). "
-        "An adjusted p above 0.05 means no difference was detected with these runs, not that "
-        "there is none: the interval says how large a difference they still allow.",
+        f"{len(seeds['pairs'])} pairs; {confidence:.0%} interval of the difference in means, "
+        f"for that pair alone). An adjusted p above {DETECTION_LEVEL} means no difference was "
+        "detected with these runs, not that there is none: the interval says how large a "
+        "difference they still allow. An interval that excludes zero beside an adjusted p "
+        f"above {DETECTION_LEVEL} is a difference this pair alone would show but the family of "
+        "pairs does not confirm.",
         "",
     ]
     for first, second in model_pairs(names):
-        comparison = seeds["pairs"][pair_key(first, second)]["test_accuracy"]
-        detected = comparison["p_holm"] < 0.05
-        better = first if comparison["difference"] > 0 else second
-        verdict = f"{better} is better" if detected else "no difference detected"
+        said = seed_comparison(seeds, first, second)
         lines.append(
-            f"- {first} vs {second}: {verdict}; {first} minus {second} "
-            f"{points(comparison['difference'])} [{points(comparison['ci_low'])}, "
-            f"{points(comparison['ci_high'])}], {p_phrase(comparison['p_value'])}, "
-            f"Holm-adjusted {p_phrase(comparison['p_holm'])}."
+            f"- {first} vs {second}: {said['verdict']}; {first} minus {second} "
+            f"{said['difference']} {said['interval']}, {said['p']}, Holm-adjusted "
+            f"{said['p_holm']}."
         )
     return lines
+
+
+def seed_comparison(seeds: Metrics, first: str, second: str) -> dict[str, str]:
+    """Two recipes across seeds in words: verdict, difference, interval, p and adjusted p."""
+    comparison = seeds["pairs"][pair_key(first, second)]["test_accuracy"]
+    detected = comparison["p_holm"] < DETECTION_LEVEL
+    better = first if comparison["difference"] > 0 else second
+    return {
+        "verdict": f"{better} is better" if detected else "no difference detected",
+        "difference": points(comparison["difference"]),
+        "interval": f"[{points(comparison['ci_low'])}, {points(comparison['ci_high'])}]",
+        "p": p_phrase(comparison["p_value"]),
+        "p_holm": p_phrase(comparison["p_holm"]),
+    }
+
+
+def fold_comparison(crossval: Metrics, first: str, second: str, confidence: float) -> dict:
+    """Two recipes across folds in words: the corrected test, its interval, the plain test."""
+    pair = crossval["pairs"][pair_key(first, second)]
+    corrected = pair["corrected"]
+    interval = interval_over_folds(corrected, confidence)
+    better = first if corrected["difference"] > 0 else second
+    return {
+        "verdict": (
+            f"{better} is better"
+            if corrected["p_value"] < DETECTION_LEVEL
+            else "no difference detected"
+        ),
+        "difference": points(corrected["difference"]),
+        "interval": "-" if interval is None else f"[{points(interval[0])}, {points(interval[1])}]",
+        "ahead": f"{corrected['folds_first_ahead']} of {corrected['folds']}",
+        "signs": ", ".join(points(value) for value in corrected["fold_differences"]),
+        "p": p_phrase(corrected["p_value"]),
+        "p_plain": p_phrase(pair["optimistic"]["p_value"]),
+    }
 
 
 def fidelity_section(seeds: Metrics, confidence: float) -> list[str]:
@@ -121,8 +158,12 @@ def _measure(model: Metrics, figure: str) -> Metrics:
     return node
 
 
+def crossval_models(crossval: Metrics) -> list[str]:
+    return [name for name in crossval if isinstance(crossval[name], Mapping) and name != "pairs"]
+
+
 def crossval_section(crossval: Metrics, confidence: float) -> list[str]:
-    names = [name for name in crossval if isinstance(crossval[name], Mapping) and name != "pairs"]
+    names = crossval_models(crossval)
     lines = [
         "## Across folds",
         "",
@@ -139,16 +180,13 @@ def crossval_section(crossval: Metrics, confidence: float) -> list[str]:
         lines.append(f"| {name} | {_spread(crossval[name]['val_accuracy'])} | {folds} |")
     lines.append("")
     for first, second in model_pairs(names):
-        pair = crossval["pairs"][pair_key(first, second)]
-        corrected, optimistic = pair["corrected"], pair["optimistic"]
-        signs = ", ".join(points(value) for value in corrected["fold_differences"])
+        said = fold_comparison(crossval, first, second, confidence)
         lines.append(
-            f"- {first} vs {second}: {first} minus {second} {points(corrected['difference'])} "
-            f"on average, ahead on {corrected['folds_first_ahead']} of {corrected['folds']} "
-            f"folds ({signs}); corrected resampled t-test (Nadeau and Bengio) "
-            f"{p_phrase(corrected['p_value'])}. The plain paired t-test, which treats the "
-            f"overlapping folds as independent and is too sure, would say "
-            f"{p_phrase(optimistic['p_value'])}."
+            f"- {first} vs {second}: {said['verdict']}; {first} minus {second} "
+            f"{said['difference']} on average, {confidence:.0%} interval {said['interval']}, "
+            f"ahead on {said['ahead']} folds ({said['signs']}); corrected resampled t-test "
+            f"(Nadeau and Bengio) {said['p']}. The plain paired t-test, which treats the "
+            f"overlapping folds as independent and is too sure, would say {said['p_plain']}."
         )
     return [*lines, ""]
 

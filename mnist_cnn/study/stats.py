@@ -239,6 +239,22 @@ def corrected_resampled_t_test(
     return _paired_over_folds(differences, 1 / differences.size + n_test / n_train)
 
 
+def interval_over_folds(test: Mapping[str, Any], confidence: float) -> tuple[float, float] | None:
+    """The interval for the mean difference that a t-test over folds implies.
+
+    The test's standard error is difference / t, so the interval is difference +- t_crit(df) *
+    |difference / t|: with the corrected test's result, Nadeau and Bengio's corrected interval.
+    None when the folds had no spread (t is None) or the difference is zero (the standard error
+    cannot be recovered from t = 0).
+    """
+    _check_confidence(confidence)
+    t, difference = test["t"], test["difference"]
+    if t is None or t == 0:
+        return None
+    half_width = _critical_t(confidence, test["df"]) * abs(difference / t)
+    return difference - half_width, difference + half_width
+
+
 def naive_paired_t_test(first: Sequence[float], second: Sequence[float]) -> dict[str, Any]:
     """The plain paired t-test over folds, t = mean(d) / sqrt(s_d^2 / k): optimistic.
 

@@ -174,6 +174,22 @@ def test_corrected_resampled_t_test_five_folds_by_hand():
     assert result["p_value"] == pytest.approx(0.0195835, abs=1e-7)
 
 
+def test_the_corrected_interval_over_five_folds_by_hand():
+    # From the case above: standard error sqrt(1.125e-6) = 0.00106066; t(0.975, df 4) = 2.776445
+    # (printed tables); half width 2.776445 * 0.00106066 = 0.0029449 around mean(d) = 0.004.
+    result = stats.corrected_resampled_t_test(FIRST_FOLDS, SECOND_FOLDS, 12000, 48000)
+    low, high = stats.interval_over_folds(result, 0.95)
+    assert low == pytest.approx(0.004 - 0.0029449, abs=1e-7)
+    assert high == pytest.approx(0.004 + 0.0029449, abs=1e-7)
+
+
+def test_no_interval_over_folds_without_spread_or_difference():
+    no_spread = stats.corrected_resampled_t_test([0.9, 0.8, 0.7], [0.8, 0.7, 0.6], 1, 1)
+    assert stats.interval_over_folds(no_spread, 0.95) is None
+    no_difference = {"t": 0.0, "difference": 0.0, "df": 4}
+    assert stats.interval_over_folds(no_difference, 0.95) is None
+
+
 def test_naive_paired_t_test_is_more_optimistic_on_the_same_folds():
     # Without the correction: variance 2.5e-6 / 5 = 5e-7, t = 0.004 / sqrt(5e-7) = 4 sqrt(2).
     # u = 5.6568542 / sqrt(32 + 4) = 0.9428090; p = 1 - 1.4142136 + 0.4190263 = 0.0048127.

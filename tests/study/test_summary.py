@@ -6,6 +6,7 @@ import pytest
 
 from mnist_cnn.params import load_params
 from mnist_cnn.study import summary
+from mnist_cnn.study.readme import results_block
 from mnist_cnn.study.report import render_study_report
 from tests.helpers import REPO_ROOT
 
@@ -104,3 +105,22 @@ def test_the_report_says_the_scope_of_every_comparison():
     assert "no difference was detected with these runs, not that there is none" in report
     assert "corrected resampled t-test (Nadeau and Bengio)" in report
     assert "The declared factor, 0.001, is the candidate closest" in report
+
+
+def test_the_readme_block_gives_each_step_with_scope_interval_and_p_value():
+    seeds = summary.seed_study(RUNS, [1, 2, 3], NOTEBOOK, 0.95)
+    crossval = summary.crossval_study(
+        {"A": [0.985, 0.984], "B": [0.989, 0.990]}, n_test=30000, n_train=30000, confidence=0.95
+    )
+    training = {"A": {"num_params": 101578}, "B": {"num_params": 68282}}
+    one_run = {"accuracy": 0.9861, "accuracy_ci": {"low": 0.984, "high": 0.988}}
+    single = {"A": {"test": one_run}, "B": {"test": one_run}}
+    block = results_block(training, single, seeds, 0.95, crossval)
+    rows = block.splitlines()
+    # Means 0.986 and 0.990 over seeds; fold differences -0.004 and -0.006 (mean -0.005).
+    seed_row = next(row for row in rows if row.startswith("| A vs B | 3 seeds"))
+    assert "| 3 seeds, 10,000 test images | -0.40 pp [" in seed_row and "| Holm p = " in seed_row
+    fold_row = next(row for row in rows if row.startswith("| A vs B | 2 folds"))
+    assert "| 2 folds, ahead on 0 of 2 | -0.50 pp [" in fold_row and "| plain t p = " in fold_row
+    assert "| A | 101,578 | 0.9861 [0.9840, 0.9880] | 0.9860 ± 0.0010 |" in block
+    assert max(len(row) for row in rows if not row.startswith("|")) <= 100
