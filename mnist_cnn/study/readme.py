@@ -15,9 +15,9 @@ from typing import Any
 from mnist_cnn import files
 from mnist_cnn.cli import guarded
 from mnist_cnn.errors import DataError
+from mnist_cnn.evaluation.stats import model_pairs
 from mnist_cnn.layout import Layout
 from mnist_cnn.params import load_params
-from mnist_cnn.evaluation.stats import model_pairs
 from mnist_cnn.study.report import crossval_models, fold_comparison, seed_comparison
 from mnist_cnn.study.summary import NOTEBOOK_MEASURES
 
