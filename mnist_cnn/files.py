@@ -192,9 +192,18 @@ def write_text(target: Path, text: str) -> None:
     write_bytes(target, text.encode("utf-8"))
 
 
+def json_text(data: Mapping[str, Any]) -> str:
+    """The project's one JSON layout: sorted keys, two-space indent, no NaN, final newline."""
+    return json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n"
+
+
+def json_bytes(data: Mapping[str, Any]) -> bytes:
+    return json_text(data).encode("utf-8")
+
+
 def write_json(target: Path, data: Mapping[str, Any]) -> None:
     """Sorted keys and no NaN, so DVC diffs are stable and every value is real JSON."""
-    write_text(target, json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n")
+    write_text(target, json_text(data))
 
 
 def write_npz(target: Path, **arrays: np.ndarray) -> None:

@@ -72,7 +72,16 @@ class Layout:
 
     @property
     def evaluate_metrics(self) -> Path:
+        """The evaluation in detail: committed, diffable, but not a DVC metric."""
         return self.root / "metrics" / "evaluate.json"
+
+    @property
+    def headline_dir(self) -> Path:
+        """The DVC metrics of the pipeline: one file of headline numbers per model."""
+        return self.root / "metrics" / "models"
+
+    def headline(self, name: str) -> Path:
+        return self.headline_dir / f"{name}.json"
 
     @property
     def report(self) -> Path:
@@ -144,12 +153,6 @@ class Layout:
     def live_dir(self, name: str) -> Path:
         """dvclive's files of one model's training, written after every epoch."""
         return self.root / "dvclive" / name
-
-    def live_metrics(self, name: str) -> Path:
-        return self.live_dir(name) / "metrics.json"
-
-    def live_plots(self, name: str) -> Path:
-        return self.live_dir(name) / "plots"
 
     def resume_dir(self, resume_root: str, name: str) -> Path:
         return self.root / resume_root / name

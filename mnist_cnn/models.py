@@ -23,6 +23,7 @@ from mnist_cnn.params.layers import (
     LayerSpec,
     MaxPool,
 )
+from mnist_cnn.params.optimizers import SGD, Adam, OptimizerSpec
 
 # Pixels arrive as uint8 0-255; the notebook divided by 255 before fitting.
 PIXEL_SCALE = 1.0 / 255.0
@@ -68,6 +69,24 @@ LAYER_BUILDERS: dict[type, Callable[[Any, int], keras.layers.Layer]] = {
     Flatten: lambda spec, seed: keras.layers.Flatten(),
     GlobalAveragePool: lambda spec, seed: keras.layers.GlobalAveragePooling2D(),
 }
+
+
+OPTIMIZER_BUILDERS: dict[type, Callable[[Any], keras.optimizers.Optimizer]] = {
+    Adam: lambda spec: keras.optimizers.Adam(
+        learning_rate=spec.learning_rate,
+        beta_1=spec.beta_1,
+        beta_2=spec.beta_2,
+        epsilon=spec.epsilon,
+    ),
+    SGD: lambda spec: keras.optimizers.SGD(
+        learning_rate=spec.learning_rate, momentum=spec.momentum, nesterov=spec.nesterov
+    ),
+}
+
+
+def build_optimizer(spec: OptimizerSpec) -> keras.optimizers.Optimizer:
+    """The Keras optimizer a declared optimizer spec names."""
+    return OPTIMIZER_BUILDERS[type(spec)](spec)
 
 
 def build_model(

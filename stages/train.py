@@ -1,4 +1,4 @@
-"""DVC stages train_<model>: train one model declared in params.yaml, resumably."""
+"""DVC stages train@<model>: train one model declared in params.yaml, resumably."""
 
 import argparse
 

@@ -1,4 +1,9 @@
-"""What metrics/evaluate.json says about each model and each pair of models (pure)."""
+"""What evaluate writes about each model and each pair of models (pure).
+
+Two levels: `headline` is the handful of numbers a person compares between runs, one file per
+model that DVC prints as metrics (metrics/models/<model>.json, so `dvc metrics show` has one
+row per model); `model_result` and `paired_tests` are the detail in metrics/evaluate.json.
+"""
 
 from __future__ import annotations
 
@@ -55,6 +60,23 @@ def model_result(
         "overfitting": overfitting.analyse(
             history, gap["train_test"], settings.val_loss_rise_tolerance, settings.gap_tolerance
         ),
+    }
+
+
+def headline(result: dict[str, Any], training: dict[str, Any]) -> dict[str, float | int]:
+    """The model's numbers in metrics/models/<model>.json: `ci_low` and `ci_high` bound the
+    test accuracy (the exact interval at evaluate.confidence); validation accuracy and epochs
+    are the last epoch's, as the notebook printed them; `params` counts the trainable and
+    other weights, as Keras does."""
+    test = result["test"]
+    return {
+        "test_accuracy": test["accuracy"],
+        "ci_low": test["accuracy_ci"]["low"],
+        "ci_high": test["accuracy_ci"]["high"],
+        "test_loss": test["loss"],
+        "val_accuracy": training["val"]["accuracy"],
+        "epochs": training["epochs_run"],
+        "params": training["num_params"],
     }
 
 

@@ -14,6 +14,7 @@ from mnist_cnn.data.urls import is_url, url_problem
 from mnist_cnn.errors import ParamsError
 from mnist_cnn.idx import MNIST_FILES
 from mnist_cnn.params.layers import Conv2D, Dense, LayerSpec, check_architecture
+from mnist_cnn.params.optimizers import OptimizerSpec
 from mnist_cnn.params.validation import FolderName, Name, bounded, build_dataclass
 
 # metrics/evaluate.json holds one key per model and this one for the paired tests, so no model
@@ -42,13 +43,14 @@ class TrainParams:
     """What decides the trained weights: every training stage depends on this section."""
 
     batch_size: int = field(metadata=bounded(1, 65536))
-    learning_rate: float = field(metadata=bounded(0, 1, low_open=True))
+    optimizer: OptimizerSpec
     eval_batch_size: int = field(metadata=bounded(1, 65536))
     deterministic: bool
     precision: Literal["float32", "mixed_bfloat16"]
     threads: int | None = field(metadata=bounded(1, 1024))
     data_parallel: bool
     cpu_kernels: Literal["portable", "native"]
+    epoch_cap: int | None = field(default=None, metadata=bounded(1, 1000))
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ class NamePattern:
     description: str
 
 
-# Model names become data/models/<name>.keras and stage names train_<name>.
+# Model names become data/models/<name>.keras and stage names train@<name>.
 Name = Annotated[
     str, NamePattern(r"[A-Za-z][A-Za-z0-9_]*", "letters, digits and underscores, from a letter")
 ]

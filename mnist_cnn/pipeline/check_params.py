@@ -22,5 +22,7 @@ def run(layout: Layout, params: Params) -> None:
     # checked here too: a model too large for its memory would otherwise be refused by its
     # training stage, after DVC had removed that model's last outputs.
     for name, model in params.models.items():
-        check_fits_in_memory(name, model.layers, params.image_shape, params.train.batch_size)
+        check_fits_in_memory(
+            name, model.layers, params.image_shape, params.train.batch_size, params.train.optimizer
+        )
     files.write_text(layout.params_checked, MARKER_TEXT)

@@ -1,6 +1,7 @@
 """Stage `evaluate`: every trained model on the held-out test set, with the evidence behind it.
 
-Writes `metrics/evaluate.json` (per model: test accuracy with its exact binomial interval,
+Writes `metrics/models/<model>.json` (the headline numbers DVC prints as metrics),
+`metrics/evaluate.json` (per model: test accuracy with its exact binomial interval,
 test loss, overfitting gaps and analysis, per-class scores; per pair of models: McNemar's exact
 test), one confusion-data CSV and one misclassified-digits PNG per model, and `report.md`,
 whose every sentence is generated from those numbers.
@@ -16,8 +17,8 @@ import numpy as np
 
 from mnist_cnn import files, history
 from mnist_cnn.evaluation import figures
-from mnist_cnn.evaluation.report import render_report
-from mnist_cnn.evaluation.results import model_result, paired_tests
+from mnist_cnn.evaluation.report import render_report, small_run_lines
+from mnist_cnn.evaluation.results import headline, model_result, paired_tests
 from mnist_cnn.layout import Layout
 from mnist_cnn.models import load_model_file
 from mnist_cnn.params import Params
@@ -58,6 +59,7 @@ def run(layout: Layout, params: Params) -> None:
             settings,
             params.num_classes,
         )
+        outputs[layout.headline(name)] = files.json_bytes(headline(results[name], training[name]))
         outputs[layout.confusion(name)] = figures.confusion_csv(
             test["labels"], predictions[name]
         ).encode("utf-8")
@@ -65,7 +67,8 @@ def run(layout: Layout, params: Params) -> None:
             test["images"], test["labels"], predictions[name], settings.misclassified_images, name
         )
     results[PAIRS_KEY] = paired_tests(test["labels"], predictions)
-    report = render_report(training, results, settings)
+    small_run = small_run_lines(params.split.limit, params.train.epoch_cap)
+    report = render_report(training, results, settings, small_run)
     # The plots, metrics and report describe one evaluation: they appear together or not at all.
     with files.all_or_nothing(*outputs, layout.evaluate_metrics, layout.report):
         for path, data in outputs.items():

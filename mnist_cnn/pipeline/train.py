@@ -1,4 +1,4 @@
-"""Stage `train_<model>`: train one declared model, resumably, and write its four outputs."""
+"""Stage `train@<model>`: train one declared model, resumably, and write its four outputs."""
 
 from __future__ import annotations
 

@@ -63,7 +63,7 @@ def model_path(model: str) -> Path:
     load_params(layout.params_file).model(model)
     path = layout.model_file(model)
     if not path.is_file():
-        raise DataError(f"{path}: not trained yet; run `dvc repro train_{model}` first")
+        raise DataError(f"{path}: not trained yet; run `dvc repro train@{model}` first")
     return path
 
 

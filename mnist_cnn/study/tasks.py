@@ -51,7 +51,13 @@ def base_spec(params: Params, name: str, model: ModelParams, seed: int) -> dict[
     return {
         "model": name,
         "model_params": model_as_raw(model),
-        "train": dataclasses.asdict(settings),
+        "train": {
+            **dataclasses.asdict(settings),
+            "optimizer": {
+                "kind": settings.optimizer.kind,
+                **dataclasses.asdict(settings.optimizer),
+            },
+        },
         "image_shape": list(params.image_shape),
         "seed": seed,
         "software": software(),

@@ -1,9 +1,10 @@
 """The training loop: one declared model, trained as the notebook did, epoch by epoch.
 
-Training is the notebook's: Adam, categorical cross-entropy, validation on the held-out split
-after every epoch. Unlike `fit(shuffle=True)`, the batch order of epoch e is a permutation
-keyed on (seed, e), and `fit` runs one epoch at a time, so a run continued from a saved epoch
-sees the same batches as one that never stopped. Per-epoch work (resume points, progress
+Training is the notebook's: the declared optimizer (the notebook's Adam by default),
+categorical cross-entropy, validation on the held-out split after every epoch. Unlike
+`fit(shuffle=True)`, the batch order of epoch e is a permutation keyed on (seed, e), and `fit`
+runs one epoch at a time, so a run continued from a saved epoch sees the same batches as one
+that never stopped. Per-epoch work (resume points, progress
 lines, live metrics) is done by Keras callbacks that callers pass in.
 """
 
@@ -19,8 +20,9 @@ import numpy as np
 
 from mnist_cnn.errors import TrainingDiverged
 from mnist_cnn.history import History
-from mnist_cnn.models import build_model
+from mnist_cnn.models import build_model, build_optimizer
 from mnist_cnn.params import EarlyStoppingParams, ModelParams, Params, TrainParams
+from mnist_cnn.params.optimizers import OptimizerSpec
 from mnist_cnn.training.devices import training_scope
 from mnist_cnn.training.memory import check_fits_in_memory
 
@@ -45,10 +47,15 @@ class TrainingJob:
 
     @classmethod
     def declared(cls, params: Params, name: str, seed: int | None = None) -> TrainingJob:
-        """The job of a model declared in params.yaml, optionally with another seed."""
+        """The job of a model declared in params.yaml, optionally with another seed; its epochs
+        are capped at train.epoch_cap when that is set."""
+        model = params.model(name)
+        cap = params.train.epoch_cap
+        if cap is not None and cap < model.epochs:
+            model = dataclasses.replace(model, epochs=cap)
         return cls(
             name=name,
-            model=params.model(name),
+            model=model,
             settings=params.train,
             image_shape=params.image_shape,
             seed=params.seed if seed is None else seed,
@@ -99,14 +106,14 @@ class _RecordEpochs(keras.callbacks.Callback):
         if not all(math.isfinite(loss) for loss in losses):
             raise TrainingDiverged(
                 f"training diverged at epoch {epoch + 1}: loss is {row.get('loss', math.nan)}; "
-                "lower train.learning_rate or the model's l2"
+                "lower train.optimizer.learning_rate or the model's l2"
             )
         self.history.append(row)
 
 
-def compile_model(model: keras.Model, learning_rate: float, steps_per_execution: int) -> None:
+def compile_model(model: keras.Model, optimizer: OptimizerSpec, steps_per_execution: int) -> None:
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        optimizer=build_optimizer(optimizer),
         loss="categorical_crossentropy",
         metrics=["accuracy"],
         steps_per_execution=steps_per_execution,
@@ -130,12 +137,14 @@ def train_model(
     it is recorded. Raises TrainingDiverged as soon as a loss is NaN or infinite.
     """
     settings = job.settings
-    check_fits_in_memory(job.name, job.model.layers, job.image_shape, settings.batch_size)
+    check_fits_in_memory(
+        job.name, job.model.layers, job.image_shape, settings.batch_size, settings.optimizer
+    )
     with training_scope(settings.data_parallel, settings.batch_size):
         start = resume()
         if start is None:
             model = build_model(job.name, job.model.layers, job.image_shape, job.seed)
-            compile_model(model, settings.learning_rate, steps_per_execution)
+            compile_model(model, settings.optimizer, steps_per_execution)
             history: History = []
         else:
             model, history = start.model, list(start.history)

@@ -10,19 +10,23 @@ import os
 
 from mnist_cnn.errors import ParamsError
 from mnist_cnn.params.layers import LayerSpec, Shape, architecture_size
+from mnist_cnn.params.optimizers import OptimizerSpec
 
 FLOAT_BYTES = 4
-# Weights, their gradients and Adam's two moment estimates.
-COPIES_PER_WEIGHT = 4
+# Each weight and its gradient, before what the optimizer keeps beside it (its slots).
+COPIES_PER_WEIGHT = 2
 # Every activation is kept for the backward pass, and its gradient is computed there.
 COPIES_PER_ACTIVATION = 2
 
 
-def training_bytes(layers: tuple[LayerSpec, ...], image_shape: Shape, batch_size: int) -> int:
-    """A lower bound of what training these layers holds in memory at once."""
+def training_bytes(
+    layers: tuple[LayerSpec, ...], image_shape: Shape, batch_size: int, optimizer: OptimizerSpec
+) -> int:
+    """A lower bound of what training these layers with `optimizer` holds in memory at once."""
     weights, activations = architecture_size(layers, image_shape)
+    per_weight = COPIES_PER_WEIGHT + optimizer.slots_per_weight
     per_batch = activations * batch_size * COPIES_PER_ACTIVATION
-    return FLOAT_BYTES * (weights * COPIES_PER_WEIGHT + per_batch)
+    return FLOAT_BYTES * (weights * per_weight + per_batch)
 
 
 def physical_memory_bytes() -> int:
@@ -34,11 +38,12 @@ def check_fits_in_memory(
     layers: tuple[LayerSpec, ...],
     image_shape: Shape,
     batch_size: int,
+    optimizer: OptimizerSpec,
     available: int | None = None,
 ) -> None:
     """ParamsError naming the model when even the lower bound exceeds the machine's memory."""
     available = physical_memory_bytes() if available is None else available
-    needed = training_bytes(layers, image_shape, batch_size)
+    needed = training_bytes(layers, image_shape, batch_size, optimizer)
     if needed > available:
         weights, _ = architecture_size(layers, image_shape)
         raise ParamsError(

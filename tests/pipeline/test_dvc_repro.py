@@ -49,7 +49,7 @@ def test_changing_a_training_param_of_b_reruns_only_what_depends_on_b(reproduced
     (reproduced_repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     rerun = run(["dvc", "repro"], reproduced_repo)
     # curves redraws the PNGs from B's new history.
-    assert ran_stages(rerun.stdout) == ["check_params", "curves", "evaluate", "train_B"]
+    assert ran_stages(rerun.stdout) == ["check_params", "curves", "evaluate", "train@B"]
 
 
 def test_metrics_diff_between_branches_shows_the_changed_metrics(reproduced_repo):

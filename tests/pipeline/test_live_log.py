@@ -61,9 +61,7 @@ stages:
       - fake_train.py
       - mnist_cnn/training/live_log.py
     outs:
-      - dvclive/A/plots
-    metrics:
-      - dvclive/A/metrics.json
+      - dvclive/A
 """
 EPOCH_1 = {"train": {"accuracy": 0.91, "loss": 1.0}, "val": {"accuracy": 0.89, "loss": 1.5}}
 
@@ -136,12 +134,6 @@ def wait_for(signal: Path, process: subprocess.Popen[str]) -> None:
         time.sleep(0.1)
 
 
-def workspace_metrics(shown: list[dict[str, Any]]) -> dict[str, Any]:
-    """The metrics files of the workspace row of `dvc exp show --json`."""
-    workspace = next(row for row in shown if row["rev"] == "workspace")
-    return dict(workspace["data"]["metrics"])
-
-
 def dvclive_files(repo: Path) -> dict[str, bytes]:
     folder = repo / "dvclive"
     return {
@@ -151,7 +143,10 @@ def dvclive_files(repo: Path) -> dict[str, bytes]:
     }
 
 
-def test_dvc_exp_run_shows_each_epoch_live_and_touches_nothing_else(live_repo, studio, tmp_path):
+def test_dvc_exp_run_writes_each_epoch_live_and_touches_nothing_else(live_repo, studio, tmp_path):
+    """dvclive's folder is for following a run (its metrics.json after every epoch, its plots for
+    the VS Code extension), declared as an output as in the project's dvc.yaml: not a second copy
+    of the training numbers in `dvc metrics show`."""
     signals = tmp_path / "signals"
     signals.mkdir()
     env = environment(live_repo, signals, studio)
@@ -166,17 +161,16 @@ def test_dvc_exp_run_shows_each_epoch_live_and_touches_nothing_else(live_repo, s
     )
     try:
         wait_for(signals / "epoch-1-logged", experiment)
+        live = json.loads((live_repo / "dvclive/A/metrics.json").read_text())
         metrics = json.loads(run(["dvc", "metrics", "show", "--json"], live_repo).stdout)
-        shown = json.loads(run(["dvc", "exp", "show", "--json"], live_repo).stdout)
     finally:
         (signals / "release").touch()
         output = experiment.communicate(timeout=300)[0]
     assert experiment.returncode == 0, output
 
-    # While epoch 2 had not started, both commands read epoch 1 without waiting for DVC's lock.
-    in_progress = {**EPOCH_1, "step": 1}
-    assert metrics[""]["data"]["dvclive/A/metrics.json"]["data"] == in_progress
-    assert workspace_metrics(shown)["dvclive/A/metrics.json"]["data"] == in_progress
+    # While epoch 2 had not started, the live file held epoch 1, and DVC printed no metric.
+    assert live == {**EPOCH_1, "step": 1}
+    assert metrics == {}
     # Afterwards: dvc.yaml untouched, nothing staged, and the experiment commits no dvclive file.
     assert (live_repo / "dvc.yaml").read_bytes() == dvc_yaml
     assert run(["git", "diff", "--cached", "--name-only"], live_repo).stdout == ""

@@ -40,13 +40,21 @@ def wait_for_queue(repo: Path) -> None:
 def test_two_queued_experiments_run_with_their_own_params_and_metrics(
     pipeline_repo: Path,
 ) -> None:
-    # The shared stages run once here; the queued experiments then retrain only train_B.
-    run(["dvc", "repro", "train_B"], pipeline_repo)
+    # The shared stages run once here; the queued experiments then retrain only train@B.
+    run(["dvc", "repro", "train@B"], pipeline_repo)
     run(["git", "add", "-A"], pipeline_repo)
     run(["git", "commit", "-qm", "baseline B"], pipeline_repo)
     for rate in LEARNING_RATES:
         run(
-            ["dvc", "exp", "run", "--queue", "-S", f"train.learning_rate={rate}", "train_B"],
+            [
+                "dvc",
+                "exp",
+                "run",
+                "--queue",
+                "-S",
+                f"train.optimizer.learning_rate={rate}",
+                "train@B",
+            ],
             pipeline_repo,
         )
     assert run(["dvc", "queue", "status"], pipeline_repo).stdout.count("Queued") == 2
@@ -61,7 +69,7 @@ def test_two_queued_experiments_run_with_their_own_params_and_metrics(
     for revision in found:
         params = revision["data"]["params"]["params.yaml"]["data"]
         metrics = revision["data"]["metrics"]["metrics/train/B.json"]["data"]
-        rates.add(params["train"]["learning_rate"])
+        rates.add(params["train"]["optimizer"]["learning_rate"])
         losses.add(metrics["train"]["loss"])
         assert metrics["epochs_run"] == 1
     assert rates == set(LEARNING_RATES)

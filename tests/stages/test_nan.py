@@ -34,7 +34,7 @@ def test_injected_nan_in_the_targets_stops_training_with_exit_2(
     monkeypatch.setattr(train, "load_split", load_split_with_a_nan)
     assert failed_in_process(lambda: train.run(layout, params, "B"), capsys) == (
         "error: training diverged at epoch 1: loss is nan; "
-        "lower train.learning_rate or the model's l2"
+        "lower train.optimizer.learning_rate or the model's l2"
     )
     assert no_training_outputs(layout, "B")
     assert not list(layout.resume_dir(params.runtime.resume_dir, "B").glob("epoch-*"))
@@ -50,6 +50,6 @@ def test_absurd_l2_overflows_the_loss_and_the_stage_exits_2(prepared_workspace):
     assert "Traceback" not in result.stderr
     assert stage_lines(result.stderr) == [
         "error: training diverged at epoch 1: loss is inf; "
-        "lower train.learning_rate or the model's l2"
+        "lower train.optimizer.learning_rate or the model's l2"
     ]
     assert no_training_outputs(layout, "B_adj2")

@@ -90,7 +90,7 @@ def test_a_model_file_path_works_like_a_model_name(workspace_with_model, capsys)
     ("model", "message"),
     [
         ("C", "error: unknown model 'C'; expected one of A, B, B_adj, B_adj2"),
-        ("A", "error: data/models/A.keras: not trained yet; run `dvc repro train_A` first"),
+        ("A", "error: data/models/A.keras: not trained yet; run `dvc repro train@A` first"),
         ("elsewhere/B.keras", "error: elsewhere/B.keras: model file not found"),
         ("notes.txt", "error: notes.txt: not a readable Keras model"),
     ],

@@ -162,7 +162,9 @@ def test_resume_state_of_other_params_is_discarded_not_used(prepared_workspace, 
     workspace = copy_of(prepared_workspace, tmp_path / "workspace")
     code, _ = interrupt_after_epoch(workspace, "B_adj", 1, signal.SIGKILL)
     assert code == -signal.SIGKILL
-    change_params(workspace, lambda params: params["train"].update(learning_rate=0.002))
+    change_params(
+        workspace, lambda params: params["train"]["optimizer"].update(learning_rate=0.002)
+    )
 
     restart = stage_lines(train(workspace, "B_adj").stderr)
 

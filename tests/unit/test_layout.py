@@ -28,23 +28,27 @@ def as_text(*paths: Path) -> set[str]:
     return {str(path) for path in paths}
 
 
-def test_every_declared_model_has_a_training_stage_and_no_other_does():
-    training = {name.removeprefix("train_") for name in stages() if name.startswith("train_")}
-    assert training == set(declared_models())
+def training_stage(model: str) -> dict[str, Any]:
+    """The `train` stage as DVC expands it for one model (`train@<model>`)."""
+    template = yaml.safe_dump(stages()["train"]["do"])
+    return yaml.safe_load(template.replace("${key}", model))
+
+
+def test_one_training_stage_runs_over_every_declared_model():
+    assert stages()["train"]["foreach"] == "${models}"
+    assert not [name for name in stages() if name.startswith("train") and name != "train"]
 
 
 @pytest.mark.parametrize("model", declared_models())
 def test_a_training_stage_writes_where_the_layout_says(model):
-    stage = stages()[f"train_{model}"]
+    stage = training_stage(model)
     assert stage["cmd"] == f"python -m stages.train {model}"
     assert declared(stage, "outs") == as_text(
         LAYOUT.model_file(model),
-        LAYOUT.live_plots(model),
+        LAYOUT.live_dir(model),
+        LAYOUT.train_metrics(model),
         LAYOUT.summary(model),
         LAYOUT.history(model),
-    )
-    assert declared(stage, "metrics") == as_text(
-        LAYOUT.train_metrics(model), LAYOUT.live_metrics(model)
     )
     assert f"models.{model}" in stage["params"]
     assert str(LAYOUT.prepared_dir) in declared(stage, "deps")
@@ -54,7 +58,8 @@ def test_every_other_stage_waits_for_the_params_check():
     every = stages()
     assert declared(every["check_params"], "outs") == as_text(LAYOUT.params_checked)
     assert "params.yaml" in declared(every["check_params"], "deps")
-    others = {name: stage for name, stage in every.items() if name != "check_params"}
+    others = {name: stage for name, stage in every.items() if name not in ("check_params", "train")}
+    others["train@A"] = training_stage("A")
     assert all(str(LAYOUT.params_checked) in declared(stage, "deps") for stage in others.values())
 
 
@@ -72,9 +77,13 @@ def test_stages_over_every_model_read_whole_folders_and_write_where_the_layout_s
         evaluate, "deps"
     )
     assert declared(evaluate, "outs") == as_text(
-        LAYOUT.report, LAYOUT.confusion("A").parent, LAYOUT.misclassified("A").parent
+        LAYOUT.evaluate_metrics,
+        LAYOUT.report,
+        LAYOUT.confusion("A").parent,
+        LAYOUT.misclassified("A").parent,
     )
-    assert declared(evaluate, "metrics") == as_text(LAYOUT.evaluate_metrics)
+    assert declared(evaluate, "metrics") == as_text(LAYOUT.headline_dir)
+    assert LAYOUT.headline("A").parent == LAYOUT.headline_dir
     assert as_text(LAYOUT.history_dir, LAYOUT.notebook_history) <= declared(curves, "deps")
     assert declared(curves, "outs") == as_text(
         LAYOUT.curves_dir, LAYOUT.diagrams_dir, LAYOUT.fidelity_dir
@@ -84,7 +93,8 @@ def test_stages_over_every_model_read_whole_folders_and_write_where_the_layout_s
 def test_every_plot_folder_is_an_output_of_some_stage():
     plots = yaml.safe_load((REPO_ROOT / "dvc.yaml").read_text(encoding="utf-8"))["plots"]
     folders = {entry if isinstance(entry, str) else next(iter(entry)) for entry in plots}
-    written = set().union(*(declared(stage, "outs") for stage in stages().values()))
+    every = {**stages(), "train@A": training_stage("A")}
+    written = set().union(*(declared(stage, "outs") for stage in every.values()))
     written |= {str(Path(path).parent) for path in written}
     assert folders <= written
 

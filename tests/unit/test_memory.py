@@ -10,7 +10,8 @@ from mnist_cnn.errors import ParamsError
 from mnist_cnn.models import build_model
 from mnist_cnn.params import load_params, parse_params
 from mnist_cnn.params.layers import architecture_size
-from mnist_cnn.training.memory import check_fits_in_memory
+from mnist_cnn.params.optimizers import SGD, Adam
+from mnist_cnn.training.memory import FLOAT_BYTES, check_fits_in_memory, training_bytes
 from tests.helpers import REPO_ROOT, declared_models, load_repo_params
 
 WIDE = [
@@ -33,7 +34,9 @@ def test_the_weight_count_is_keras_own(name):
 def test_a_declared_model_fits_a_small_machine():
     params = load_params(REPO_ROOT / "params.yaml")
     for name, model in params.models.items():
-        check_fits_in_memory(name, model.layers, params.image_shape, 32, available=2**30)
+        check_fits_in_memory(
+            name, model.layers, params.image_shape, 32, params.train.optimizer, available=2**30
+        )
 
 
 def test_a_layer_far_too_wide_is_refused_at_once_with_one_line():
@@ -42,9 +45,24 @@ def test_a_layer_far_too_wide_is_refused_at_once_with_one_line():
     params = parse_params(raw)
     started = time.perf_counter()
     with pytest.raises(ParamsError) as refused:
-        check_fits_in_memory("B", params.model("B").layers, params.image_shape, 32)
+        check_fits_in_memory(
+            "B", params.model("B").layers, params.image_shape, 32, params.train.optimizer
+        )
     assert time.perf_counter() - started < 1
     message = str(refused.value)
     assert message.startswith("models.B needs at least ")
     assert "GiB to train (" in message and "make its layers narrower" in message
     assert "\n" not in message
+
+
+def test_the_estimate_counts_what_the_declared_optimizer_keeps_per_weight():
+    params = load_params(REPO_ROOT / "params.yaml")
+    layers = params.model("B").layers
+    weights, _ = architecture_size(layers, params.image_shape)
+
+    def needed(optimizer):
+        return training_bytes(layers, params.image_shape, 32, optimizer)
+
+    # Adam keeps two moments per weight, SGD with momentum one velocity, plain SGD nothing.
+    assert needed(Adam()) - needed(SGD()) == 2 * weights * FLOAT_BYTES
+    assert needed(SGD(momentum=0.9)) - needed(SGD()) == weights * FLOAT_BYTES

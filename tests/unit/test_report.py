@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from mnist_cnn.evaluation import stats
-from mnist_cnn.evaluation.report import render_report
-from mnist_cnn.evaluation.results import model_result, paired_tests
+from mnist_cnn.evaluation.report import render_report, small_run_lines
+from mnist_cnn.evaluation.results import headline, model_result, paired_tests
 from mnist_cnn.evaluation.wording import (
     best_model_sentence,
     p_phrase,
@@ -131,3 +131,28 @@ def test_the_smallest_model_is_set_against_the_best():
         "Fewest parameters: B_gap (19,130), with "
     )
     assert "against B's " in smallest_model_sentence(training, models)
+
+
+def test_a_small_run_says_so_first_and_a_full_run_says_nothing():
+    training, results, settings = made_up_run(0)
+    small = render_report(training, results, settings, small_run_lines(3000, 1))
+    first_paragraph = small.split("\n\n")[1]
+    assert first_paragraph.startswith("**This is a small run**: only the first 3,000 of MNIST's")
+    assert "at most 1 epoch per model" in first_paragraph
+    assert small_run_lines(None, None) == []
+    assert "small run" not in render_report(training, results, settings)
+
+
+def test_the_headline_file_holds_the_numbers_a_person_compares_and_nothing_else():
+    training, results, _ = made_up_run()
+    numbers = headline(results["B"], training["B"])
+    assert numbers == {
+        "test_accuracy": results["B"]["test"]["accuracy"],
+        "ci_low": results["B"]["test"]["accuracy_ci"]["low"],
+        "ci_high": results["B"]["test"]["accuracy_ci"]["high"],
+        "test_loss": results["B"]["test"]["loss"],
+        "val_accuracy": training["B"]["val"]["accuracy"],
+        "epochs": 10,
+        "params": 68282,
+    }
+    assert numbers["ci_low"] < numbers["test_accuracy"] < numbers["ci_high"]
