@@ -34,7 +34,7 @@ from tests.browser import (
 )
 from tests.helpers import run
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 HISTORY_CSV = "epoch,accuracy,val_accuracy\n1,0.90,0.88\n2,0.95,0.93\n3,0.97,0.94\n"
 # (actual, predicted) pairs of the confusion plot, and how many rows each has.
