@@ -11,6 +11,15 @@ from tests.helpers import REPO_ROOT
 
 LIBRARY = REPO_ROOT / "mnist_cnn"
 STAGES = REPO_ROOT / "stages"
+# The library's lower layers, lowest first, by the part of mnist_cnn a module lives in (the
+# package itself is "mnist_cnn"): a module imports only from its own layer and those below.
+# Every part not named here (training, evaluation, study, pipeline, predict) and the stages sit
+# above them all.
+LOWER_LAYERS = (
+    {"mnist_cnn", "errors", "files", "idx", "history", "kernels", "quiet", "interrupts", "layout"},
+    {"params"},
+    {"data", "models", "cli"},
+)
 
 
 def module_name(path: Path) -> str:
@@ -51,6 +60,26 @@ def test_the_library_never_imports_a_stage_entry_point():
         if not name.startswith("stages")
     }
     assert {name: found for name, found in importers.items() if found} == {}
+
+
+def layer(module: str) -> int:
+    parts = module.split(".")
+    part = parts[1] if parts[0] == "mnist_cnn" and len(parts) > 1 else parts[0]
+    return next(
+        (index for index, members in enumerate(LOWER_LAYERS) if part in members),
+        len(LOWER_LAYERS),
+    )
+
+
+def test_imports_run_down_the_layers_never_up():
+    """params/ once imported a URL check from data/, which imports params/: a loop in waiting."""
+    upward = sorted(
+        f"{name} imports {imported}"
+        for name, imports in import_graph().items()
+        for imported in imports
+        if layer(imported) > layer(name)
+    )
+    assert upward == []
 
 
 def test_no_stage_imports_another_stage():
