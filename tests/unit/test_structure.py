@@ -128,4 +128,26 @@ def test_each_stage_is_argument_parsing_and_one_call(path: Path):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
     ]
     assert [call.id for call in calls if call.id == "run_stage"] == ["run_stage"]
-    assert len(functions[0].body) <= 5, "a stage's main() parses arguments and calls the library"
+    statements = [node for node in functions[0].body if not isinstance(node, ast.ImportFrom)]
+    assert len(statements) <= 5, "a stage's main() parses arguments and calls the library"
+
+
+def pipeline_imports(nodes: list[ast.stmt]) -> list[ast.ImportFrom]:
+    return [
+        node
+        for node in nodes
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("mnist_cnn.pipeline")
+    ]
+
+
+@pytest.mark.parametrize("path", sorted(STAGES.glob("[!_]*.py")), ids=lambda path: path.name)
+def test_a_stage_filters_stderr_before_it_imports_its_step(path: Path):
+    """TensorFlow prints its start-up lines as it loads: the filter must already be in place,
+    and it goes in when the stage runs, not when something imports the module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    assert pipeline_imports(tree.body) == [], "import the pipeline step inside main()"
+    [main] = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+    first, second = main.body[:2]
+    assert isinstance(first, ast.Expr) and isinstance(first.value, ast.Call)
+    assert isinstance(first.value.func, ast.Name) and first.value.func.id == "quiet_tensorflow"
+    assert pipeline_imports([second]) == [second]
