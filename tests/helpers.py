@@ -102,6 +102,22 @@ def committed_tree(repository: Path, destination: Path) -> Path:
     return destination
 
 
+def committed_params_text() -> str:
+    """params.yaml as the last commit holds it, for checks of the notebook's facts against the
+    declared models: an experiment's `-S` changes in the working copy must not fail them."""
+    return subprocess.run(
+        ["git", "show", "HEAD:params.yaml"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def committed_params() -> Params:
+    return parse_params(yaml.safe_load(committed_params_text()))
+
+
 def workspace(directory: Path, params: dict[str, Any]) -> tuple[Layout, Params]:
     """A folder with params.yaml and the reference data: what a stage needs besides its inputs."""
     directory.mkdir(parents=True, exist_ok=True)
