@@ -53,9 +53,11 @@ endef
 test:
 	$(call pytest_side_by_side,tests/pipeline,--ignore=tests/pipeline)
 
-## test-fast: every test not marked slow, for the edit-and-check loop, in two halves side by side
+## test-fast: every test not marked slow or integration (pyproject.toml says why), for the
+## edit-and-check loop, in two halves side by side
+FAST_TESTS := -m "not slow and not integration"
 test-fast:
-	$(call pytest_side_by_side,-m "not slow" --shard 0/2,-m "not slow" --shard 1/2)
+	$(call pytest_side_by_side,$(FAST_TESTS) --shard 0/2,$(FAST_TESTS) --shard 1/2)
 
 ## lint: style, layout and type checks of the pipeline code (what .ci/run checks)
 lint:

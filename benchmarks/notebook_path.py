@@ -3,12 +3,14 @@
 Usage: python -m benchmarks.notebook_path --model {A,B,B_adj,B_adj2,all} [--epochs N]
                                           [--limit N] [--precision P] [--output FILE]
 
-Faithful to the notebook: Sequential models built layer by layer with the same layers,
+Faithful to the notebook: Sequential models of the same layers with Keras' unseeded defaults,
 pixels divided by 255. into float64 arrays, labels through to_categorical, Adam with
-defaults, and `fit(X, y, batch_size=32, epochs=..., validation_data=...)` with Keras'
-default shuffling; no steps_per_execution, no seeds. The only liberty is `import keras`
-instead of `tensorflow.keras`, so the same script also runs on the JAX backend. The data is
-the pipeline's own prepared split, so both paths see the same images.
+defaults, and `fit(X, y, batch_size=32, epochs=..., validation_data=...)` with Keras' default
+shuffling; no steps_per_execution, no seeds. The networks are the ones the notebook trained
+(the models in reference/), read from params.yaml like the pipeline's, so the two paths cannot
+drift apart. The only liberty is `import keras` instead of `tensorflow.keras`, so the same
+script also runs on the JAX backend. The data is the pipeline's own prepared split, so both
+paths see the same images.
 """
 
 from __future__ import annotations
@@ -20,64 +22,52 @@ from typing import Any
 
 import keras
 import numpy as np
-from keras.layers import Conv2D, Dense, Dropout, Flatten, MaxPooling2D
 
 from benchmarks.timing import EpochClock, load_prepared, write_report
+from mnist_cnn.history import read_reference
+from mnist_cnn.layout import Layout
+from mnist_cnn.models import LAYER_BUILDERS
+from mnist_cnn.params import ModelParams, Params, load_params
 
-# The notebook's epochs per model; B_adj2 stopped early (patience 4 on validation accuracy).
-NOTEBOOK_EPOCHS = {"A": 10, "B": 10, "B_adj": 10, "B_adj2": 20}
-
-
-def a_net() -> keras.Sequential:
-    return keras.Sequential(
-        [
-            keras.Input(shape=(28, 28, 1)),
-            Conv2D(32, (3, 3), activation="relu"),
-            MaxPooling2D((2, 2), strides=2),
-            Conv2D(64, (3, 3), activation="relu"),
-            MaxPooling2D((2, 2), strides=2),
-            Conv2D(128, (3, 3), activation="relu"),
-            MaxPooling2D((2, 2), strides=2),
-            Flatten(),
-            Dense(64, activation="relu"),
-            Dense(10, activation="softmax"),
-        ]
-    )
+LAYOUT = Layout(Path("."))
 
 
-def b_net(dropout: bool, l2: float | None) -> keras.Sequential:
-    """B_net; with dropout it is B_net_adj, with dropout and L2 on Dense(64) B_net_adj2."""
-
-    def maybe_dropout(rate: float) -> list[keras.layers.Layer]:
-        return [Dropout(rate)] if dropout else []
-
-    regularizer = keras.regularizers.l2(l2) if l2 is not None else None
-    return keras.Sequential(
-        [
-            keras.Input(shape=(28, 28, 1)),
-            Conv2D(16, (3, 3), activation="relu", padding="same"),
-            Conv2D(16, (3, 3), activation="relu", padding="same"),
-            MaxPooling2D((2, 2), strides=2),
-            *maybe_dropout(0.2),
-            Conv2D(32, (3, 3), activation="relu"),
-            *maybe_dropout(0.2),
-            Conv2D(32, (3, 3), activation="relu"),
-            MaxPooling2D((2, 2), strides=2),
-            *maybe_dropout(0.3),
-            Flatten(),
-            Dense(64, activation="relu", kernel_regularizer=regularizer),
-            *maybe_dropout(0.4),
-            Dense(10, activation="softmax"),
-        ]
-    )
+def notebook_models(layout: Layout) -> list[str]:
+    """The networks the notebook trained: those whose epochs it printed (reference/)."""
+    return list(read_reference(layout.notebook_history))
 
 
-NETWORKS = {
-    "A": a_net,
-    "B": lambda: b_net(False, None),
-    "B_adj": lambda: b_net(True, None),
-    "B_adj2": lambda: b_net(True, 0.001),
-}
+def without_seeds(config: Any) -> Any:
+    """A layer's config with every seed (initializers, dropout) and its name left to Keras."""
+    if isinstance(config, list):
+        return [without_seeds(item) for item in config]
+    if not isinstance(config, dict):
+        return config
+    return {
+        key: None if key == "seed" else without_seeds(value)
+        for key, value in config.items()
+        if key != "name"
+    }
+
+
+def notebook_network(params: Params, name: str) -> keras.Sequential:
+    """The declared network as the notebook built it: the pipeline's own layers for it, with
+    Keras' unseeded defaults and no scaling layer (the notebook scaled the arrays instead)."""
+    layers = []
+    for spec in params.model(name).layers:
+        seeded = LAYER_BUILDERS[type(spec)](spec, 0)
+        layers.append(type(seeded).from_config(without_seeds(seeded.get_config())))
+    return keras.Sequential([keras.Input(shape=params.image_shape), *layers])
+
+
+def notebook_callbacks(model: ModelParams) -> list[keras.callbacks.Callback]:
+    """The declared early stopping, as the notebook wrote it: its metric was named `acc`, so
+    Keras logged `val_acc` where the pipeline logs `val_accuracy`."""
+    stopping = model.early_stopping
+    if stopping is None:
+        return []
+    monitor = stopping.monitor.replace("accuracy", "acc")
+    return [keras.callbacks.EarlyStopping(monitor=monitor, patience=stopping.patience)]
 
 
 def notebook_arrays(limit: int | None) -> dict[str, np.ndarray]:
@@ -91,21 +81,20 @@ def notebook_arrays(limit: int | None) -> dict[str, np.ndarray]:
     }
 
 
-def train_one(name: str, epochs: int, data: dict[str, np.ndarray]) -> dict[str, Any]:
+def train_one(
+    params: Params, name: str, epochs: int, data: dict[str, np.ndarray]
+) -> dict[str, Any]:
     """Compile and fit one network the notebook's way; per-epoch seconds and the history."""
-    net = NETWORKS[name]()
+    net = notebook_network(params, name)
     net.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["acc"])
     clock = EpochClock()
-    callbacks: list[keras.callbacks.Callback] = [clock]
-    if name == "B_adj2":
-        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_acc", patience=4))
     result = net.fit(
         data["X_train"],
         data["y_train"],
         batch_size=32,
         epochs=epochs,
         validation_data=(data["X_val"], data["y_val"]),
-        callbacks=callbacks,
+        callbacks=[clock, *notebook_callbacks(params.model(name))],
         verbose=0,
     )
     return {
@@ -117,10 +106,12 @@ def train_one(name: str, epochs: int, data: dict[str, np.ndarray]) -> dict[str, 
 
 
 def main() -> None:
+    params = load_params(LAYOUT.params_file)
+    models = notebook_models(LAYOUT)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", choices=[*NETWORKS, "all"], required=True)
+    parser.add_argument("--model", choices=[*models, "all"], required=True)
     parser.add_argument(
-        "--epochs", type=int, default=None, help="epochs per model (default: the notebook's)"
+        "--epochs", type=int, default=None, help="epochs per model (default: params.yaml's)"
     )
     parser.add_argument("--limit", type=int, default=None, help="first N training images")
     parser.add_argument("--precision", choices=["float32", "mixed_bfloat16"], default="float32")
@@ -129,8 +120,11 @@ def main() -> None:
     keras.mixed_precision.set_global_policy(args.precision)
     started = time.perf_counter()
     data = notebook_arrays(args.limit)
-    names = list(NETWORKS) if args.model == "all" else [args.model]
-    runs = {name: train_one(name, args.epochs or NOTEBOOK_EPOCHS[name], data) for name in names}
+    names = models if args.model == "all" else [args.model]
+    runs = {
+        name: train_one(params, name, args.epochs or params.model(name).epochs, data)
+        for name in names
+    }
     write_report(
         args.output,
         {

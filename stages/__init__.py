@@ -1,6 +1,6 @@
-"""The DVC stages: one command line each, parsing arguments and calling mnist_cnn.pipeline."""
+"""The DVC stages: one command line each, parsing arguments and calling mnist_cnn.pipeline.
 
-from mnist_cnn.quiet import quiet_tensorflow
-
-# Before any stage module imports TensorFlow, whose start-up lines would bury the stage's own.
-quiet_tensorflow()
+Importing them changes nothing: each `main()` first routes stderr through the filter of
+mnist_cnn/quiet.py, then imports the pipeline step, whose TensorFlow prints its start-up lines as
+it loads.
+"""

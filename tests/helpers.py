@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -82,6 +84,38 @@ def set_key(params: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     else:
         node[last] = value
     return params
+
+
+def committed_tree(repository: Path, destination: Path) -> Path:
+    """Every file of `repository`'s last commit, written under `destination` (returned).
+
+    What a fresh clone holds, whatever an experiment (`dvc exp run` rewrites metrics and
+    params.yaml in place) or an unfinished edit has since changed in the working copy: checks of
+    generated files compare against this, so they hold in a working copy that has run anything.
+    """
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", "HEAD"], cwd=repository, capture_output=True, check=True
+    ).stdout
+    destination.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(destination, filter="data")
+    return destination
+
+
+def committed_params_text() -> str:
+    """params.yaml as the last commit holds it, for checks of the notebook's facts against the
+    declared models: an experiment's `-S` changes in the working copy must not fail them."""
+    return subprocess.run(
+        ["git", "show", "HEAD:params.yaml"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def committed_params() -> Params:
+    return parse_params(yaml.safe_load(committed_params_text()))
 
 
 def workspace(directory: Path, params: dict[str, Any]) -> tuple[Layout, Params]:

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mnist_cnn import files
-from mnist_cnn.data.urls import is_url
 from mnist_cnn.errors import DataError
 from mnist_cnn.idx import MAX_IDX_BYTES, decompress, parse_idx
 from mnist_cnn.params import DownloadParams
+from mnist_cnn.params.urls import is_url
 
 CHUNK_BYTES = 1 << 16
 # A mirror serves an IDX file or its gzip, which is a little larger than incompressible data; a

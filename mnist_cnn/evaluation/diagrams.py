@@ -14,15 +14,6 @@ from matplotlib.patches import FancyBboxPatch
 from mnist_cnn.evaluation.figures import png_bytes
 from mnist_cnn.params.layers import LayerSpec, Shape, weight_count
 
-# Keras' class name of each layer kind, as plot_model labels its boxes.
-KERAS_CLASSES = {
-    "conv2d": "Conv2D",
-    "max_pool": "MaxPooling2D",
-    "dropout": "Dropout",
-    "flatten": "Flatten",
-    "global_average_pool": "GlobalAveragePooling2D",
-    "dense": "Dense",
-}
 BOX_HEIGHT = 0.62
 DPI = 100
 
@@ -39,23 +30,20 @@ def _shape(shape: Shape) -> str:
     return "(None, " + ", ".join(str(size) for size in shape) + ")"
 
 
+def title(spec: LayerSpec) -> str:
+    """Keras' class of the layer, as plot_model labels its box, and the spec's settings: both
+    declared by the spec's class (mnist_cnn/params/layers.py), so every kind has its label."""
+    detail = spec.detail()
+    return f"{spec.keras_class} ({detail})" if detail else spec.keras_class
+
+
 def boxes(layers: tuple[LayerSpec, ...], image_shape: Shape) -> list[Box]:
     """The input and its scaling, then one box per declared layer, with shapes and weights."""
     shape = tuple(image_shape)
     result = [Box("pixels: InputLayer + Rescaling(1/255)", shape, shape, 0)]
     for spec in layers:
         output = spec.output_shape(shape)
-        detail = {
-            "conv2d": lambda s: (
-                f"{s.filters} filters {s.kernel_size}x{s.kernel_size}"
-                f"{f', L2 {s.l2}' if s.l2 else ''}"
-            ),
-            "dense": lambda s: f"{s.units} units{f', L2 {s.l2}' if s.l2 else ''}",
-            "dropout": lambda s: f"rate {s.rate}",
-            "max_pool": lambda s: f"{s.pool_size}x{s.pool_size}",
-        }.get(spec.kind, lambda s: "")(spec)
-        title = f"{KERAS_CLASSES[spec.kind]}{f' ({detail})' if detail else ''}"
-        result.append(Box(title, shape, output, weight_count(spec, shape)))
+        result.append(Box(title(spec), shape, output, weight_count(spec, shape)))
         shape = output
     return result
 

@@ -1,7 +1,9 @@
 """Layer specs: an architecture declared as data in params.yaml, checked without Keras.
 
 Each spec is a frozen dataclass whose `kind` is its name in params.yaml and whose fields carry
-their allowed ranges; the validator builds them like any other section. `output_shape` does
+their allowed ranges; the validator builds them like any other section. `keras_class` names the
+Keras layer mnist_cnn/models.py builds for it and `detail()` says its settings in a few words:
+together, the label of its box in the network diagrams. `output_shape` does
 the arithmetic Keras would do, so an architecture that collapses below 1x1 is refused before
 any stage runs.
 """
@@ -24,6 +26,10 @@ MAX_UNITS = 65536
 MAX_WINDOW = 64
 
 
+def _with_l2(text: str, factor: float) -> str:
+    return f"{text}, L2 {factor}" if factor else text
+
+
 def _window_output(size: int, window: int, stride: int, padding: str) -> int:
     if padding == "same":
         return -(-size // stride)
@@ -33,11 +39,15 @@ def _window_output(size: int, window: int, stride: int, padding: str) -> int:
 @dataclass(frozen=True)
 class Conv2D:
     kind: ClassVar[str] = "conv2d"
+    keras_class: ClassVar[str] = "Conv2D"
     filters: int = field(metadata=bounded(1, MAX_FILTERS))
     kernel_size: int = field(metadata=bounded(1, MAX_WINDOW))
     activation: Activation
     padding: Padding = "valid"
     l2: float = field(default=0.0, metadata=bounded(0, None))
+
+    def detail(self) -> str:
+        return _with_l2(f"{self.filters} filters {self.kernel_size}x{self.kernel_size}", self.l2)
 
     def output_shape(self, shape: Shape) -> Shape:
         height, width, _ = shape
@@ -51,9 +61,13 @@ class Conv2D:
 @dataclass(frozen=True)
 class MaxPool:
     kind: ClassVar[str] = "max_pool"
+    keras_class: ClassVar[str] = "MaxPooling2D"
     pool_size: int = field(metadata=bounded(1, MAX_WINDOW))
     # None: the same as pool_size, as Keras does.
     strides: int | None = field(default=None, metadata=bounded(1, MAX_WINDOW))
+
+    def detail(self) -> str:
+        return f"{self.pool_size}x{self.pool_size}"
 
     def output_shape(self, shape: Shape) -> Shape:
         height, width, channels = shape
@@ -68,7 +82,11 @@ class MaxPool:
 @dataclass(frozen=True)
 class Dropout:
     kind: ClassVar[str] = "dropout"
+    keras_class: ClassVar[str] = "Dropout"
     rate: float = field(metadata=bounded(0, 1, high_open=True))
+
+    def detail(self) -> str:
+        return f"rate {self.rate}"
 
     def output_shape(self, shape: Shape) -> Shape:
         return shape
@@ -77,6 +95,10 @@ class Dropout:
 @dataclass(frozen=True)
 class Flatten:
     kind: ClassVar[str] = "flatten"
+    keras_class: ClassVar[str] = "Flatten"
+
+    def detail(self) -> str:
+        return ""
 
     def output_shape(self, shape: Shape) -> Shape:
         size = 1
@@ -88,6 +110,10 @@ class Flatten:
 @dataclass(frozen=True)
 class GlobalAveragePool:
     kind: ClassVar[str] = "global_average_pool"
+    keras_class: ClassVar[str] = "GlobalAveragePooling2D"
+
+    def detail(self) -> str:
+        return ""
 
     def output_shape(self, shape: Shape) -> Shape:
         return (shape[-1],)
@@ -96,9 +122,13 @@ class GlobalAveragePool:
 @dataclass(frozen=True)
 class Dense:
     kind: ClassVar[str] = "dense"
+    keras_class: ClassVar[str] = "Dense"
     units: int = field(metadata=bounded(1, MAX_UNITS))
     activation: Activation
     l2: float = field(default=0.0, metadata=bounded(0, None))
+
+    def detail(self) -> str:
+        return _with_l2(f"{self.units} units", self.l2)
 
     def output_shape(self, shape: Shape) -> Shape:
         return (self.units,)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from mnist_cnn.data.urls import is_url, url_problem
 from mnist_cnn.errors import ParamsError
 from mnist_cnn.idx import MNIST_FILES
 from mnist_cnn.params.layers import Conv2D, Dense, LayerSpec, check_architecture
 from mnist_cnn.params.optimizers import OptimizerSpec
+from mnist_cnn.params.urls import is_url, url_problem
 from mnist_cnn.params.validation import FolderName, Name, bounded, build_dataclass
 
 # metrics/evaluate.json holds one key per model and this one for the paired tests, so no model

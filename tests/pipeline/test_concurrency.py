@@ -13,7 +13,7 @@ import yaml
 
 from tests.helpers import VENV_BIN, run
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 
 def wait_until_a_stage_runs(repo: Path, first: subprocess.Popen[str]) -> None:

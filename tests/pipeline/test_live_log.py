@@ -27,7 +27,7 @@ import pytest
 
 from tests.helpers import REPO_ROOT, VENV_BIN, run
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 STAGE_SCRIPT = '''\
 """A stand-in training stage: three epochs of made-up numbers, pausing after the first."""

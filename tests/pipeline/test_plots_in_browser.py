@@ -24,7 +24,7 @@ from tests.browser import (
 )
 from tests.helpers import declared_models, run
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 
 def test_every_chart_and_picture_of_the_projects_plots_draws_offline(

@@ -34,7 +34,7 @@ from tests.browser import (
 )
 from tests.helpers import run
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 HISTORY_CSV = "epoch,accuracy,val_accuracy\n1,0.90,0.88\n2,0.95,0.93\n3,0.97,0.94\n"
 # (actual, predicted) pairs of the confusion plot, and how many rows each has.
@@ -147,12 +147,3 @@ def test_a_missing_template_stops_dvc_with_its_placeholder_error(plots_repo, tmp
     result = run(["dvc", "plots", "show", "--out", "shown"], plots_repo, check=False)
     assert result.returncode != 0
     assert "HTML template has to contain '{plot_divs}'" in result.stderr + result.stdout
-
-
-def test_the_template_is_written_atomically_and_whole(offline_template):
-    text = offline_template.read_text(encoding="utf-8")
-    assert text.count("{plot_divs}") == 1 and text.count("{refresh_tag}") == 1
-    assert "{scripts}" not in text
-    assert text.rstrip().endswith("</html>")
-    assert [entry.name for entry in offline_template.parent.iterdir()] == ["plots_page.html"]
-    assert all(name in text for name in ("window.vegaEmbed=", "window.vegaLite=", "window.vega="))

@@ -11,7 +11,7 @@ import pytest
 
 from tests.helpers import run
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 LEARNING_RATES = (0.002, 0.0005)
 QUEUE_TIMEOUT_SECONDS = 600

@@ -12,7 +12,7 @@ from moto.server import ThreadedMotoServer
 
 from tests.helpers import declared_models, ran_stages, run
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 BUCKET = "mnist-pipeline"
 MODELS = declared_models()

@@ -19,7 +19,7 @@ from mnist_cnn.models import (
     summary_text,
 )
 from mnist_cnn.params import load_params
-from tests.helpers import REPO_ROOT
+from tests.helpers import REPO_ROOT, committed_params, committed_params_text
 
 # The parameter counts of the notebook's printed model summaries; B_gap (not in the notebook)
 # is B's convolutions (160 + 2,320 + 4,640 + 9,248 = 16,368) + Dense(32 -> 64) 2,112 +
@@ -35,13 +35,13 @@ NOTEBOOK_PARAMETER_COUNTS = {
 
 @pytest.mark.parametrize("name", sorted(NOTEBOOK_PARAMETER_COUNTS))
 def test_declared_architectures_match_the_notebook_parameter_counts(name):
-    params = load_params(REPO_ROOT / "params.yaml")
+    params = committed_params()
     model = build_model(name, params.model(name).layers, params.image_shape, params.seed)
     assert model.count_params() == NOTEBOOK_PARAMETER_COUNTS[name]
 
 
 def test_declared_layers_become_keras_layers_in_order():
-    params = load_params(REPO_ROOT / "params.yaml")
+    params = committed_params()
     model = build_model("B_adj2", params.model("B_adj2").layers, params.image_shape, 0)
     kinds = [type(layer).__name__ for layer in model.layers]
     assert kinds == [
@@ -68,7 +68,7 @@ def test_declared_layers_become_keras_layers_in_order():
 
 
 def test_the_summary_keeps_every_column_the_param_counts_included():
-    params = load_params(REPO_ROOT / "params.yaml")
+    params = committed_params()
     model = build_model("A", params.model("A").layers, params.image_shape, params.seed)
     lines = summary_text(model).splitlines()
     assert lines[0] == 'Model: "A"'
@@ -142,13 +142,15 @@ save_model_file(model, Path(sys.argv[2]))
 @pytest.mark.slow
 def test_the_same_model_saved_by_two_processes_is_the_same_bytes(tmp_path):
     """Memory addresses differ between processes: what a rerun of a training stage does."""
+    declared = tmp_path / "params.yaml"
+    declared.write_text(committed_params_text(), encoding="utf-8")
     for name in ("first", "second"):
         subprocess.run(
             [
                 sys.executable,
                 "-c",
                 SAVE_IN_A_FRESH_PROCESS,
-                str(REPO_ROOT / "params.yaml"),
+                str(declared),
                 str(tmp_path / f"{name}.keras"),
             ],
             cwd=REPO_ROOT,

@@ -35,3 +35,13 @@ def test_the_page_has_dvc_markers_once_and_the_bundle_inline():
 def test_a_bundle_that_would_break_the_page_is_refused(bad):
     with pytest.raises(ValueError, match="bundle"):
         page_template(BUNDLE + bad)
+
+
+def test_the_template_is_written_atomically_and_whole(offline_template):
+    """What `make setup` writes, by the module's command line (conftest's offline_template)."""
+    text = offline_template.read_text(encoding="utf-8")
+    assert text.count("{plot_divs}") == 1 and text.count("{refresh_tag}") == 1
+    assert "{scripts}" not in text
+    assert text.rstrip().endswith("</html>")
+    assert [entry.name for entry in offline_template.parent.iterdir()] == ["plots_page.html"]
+    assert all(name in text for name in ("window.vegaEmbed=", "window.vegaLite=", "window.vega="))

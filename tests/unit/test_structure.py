@@ -11,6 +11,15 @@ from tests.helpers import REPO_ROOT
 
 LIBRARY = REPO_ROOT / "mnist_cnn"
 STAGES = REPO_ROOT / "stages"
+# The library's lower layers, lowest first, by the part of mnist_cnn a module lives in (the
+# package itself is "mnist_cnn"): a module imports only from its own layer and those below.
+# Every part not named here (training, evaluation, study, pipeline, predict) and the stages sit
+# above them all.
+LOWER_LAYERS = (
+    {"mnist_cnn", "errors", "files", "idx", "history", "kernels", "quiet", "interrupts", "layout"},
+    {"params"},
+    {"data", "models", "cli"},
+)
 
 
 def module_name(path: Path) -> str:
@@ -51,6 +60,26 @@ def test_the_library_never_imports_a_stage_entry_point():
         if not name.startswith("stages")
     }
     assert {name: found for name, found in importers.items() if found} == {}
+
+
+def layer(module: str) -> int:
+    parts = module.split(".")
+    part = parts[1] if parts[0] == "mnist_cnn" and len(parts) > 1 else parts[0]
+    return next(
+        (index for index, members in enumerate(LOWER_LAYERS) if part in members),
+        len(LOWER_LAYERS),
+    )
+
+
+def test_imports_run_down_the_layers_never_up():
+    """params/ once imported a URL check from data/, which imports params/: a loop in waiting."""
+    upward = sorted(
+        f"{name} imports {imported}"
+        for name, imports in import_graph().items()
+        for imported in imports
+        if layer(imported) > layer(name)
+    )
+    assert upward == []
 
 
 def test_no_stage_imports_another_stage():
@@ -99,4 +128,26 @@ def test_each_stage_is_argument_parsing_and_one_call(path: Path):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
     ]
     assert [call.id for call in calls if call.id == "run_stage"] == ["run_stage"]
-    assert len(functions[0].body) <= 5, "a stage's main() parses arguments and calls the library"
+    statements = [node for node in functions[0].body if not isinstance(node, ast.ImportFrom)]
+    assert len(statements) <= 5, "a stage's main() parses arguments and calls the library"
+
+
+def pipeline_imports(nodes: list[ast.stmt]) -> list[ast.ImportFrom]:
+    return [
+        node
+        for node in nodes
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("mnist_cnn.pipeline")
+    ]
+
+
+@pytest.mark.parametrize("path", sorted(STAGES.glob("[!_]*.py")), ids=lambda path: path.name)
+def test_a_stage_filters_stderr_before_it_imports_its_step(path: Path):
+    """TensorFlow prints its start-up lines as it loads: the filter must already be in place,
+    and it goes in when the stage runs, not when something imports the module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    assert pipeline_imports(tree.body) == [], "import the pipeline step inside main()"
+    [main] = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+    first, second = main.body[:2]
+    assert isinstance(first, ast.Expr) and isinstance(first.value, ast.Call)
+    assert isinstance(first.value.func, ast.Name) and first.value.func.id == "quiet_tensorflow"
+    assert pipeline_imports([second]) == [second]

@@ -1,4 +1,8 @@
-"""Mirror addresses: an http(s) URL that urllib can request; anything else is a local folder."""
+"""Mirror addresses: an http(s) URL that urllib can request; anything else is a local folder.
+
+Here, beside the validator that refuses a bad `download.mirrors` entry, so that imports run one
+way: mnist_cnn/data/mirrors.py reads `is_url` from the params, never the params from data/.
+"""
 
 from __future__ import annotations
 
