@@ -149,6 +149,7 @@ def run_tasks(
     task; what finished before it stays recorded.
     """
     _check_arguments(tasks, engine, max_parallel, threads_per_task)
+    Path(cache_dir).mkdir(parents=True, exist_ok=True)
     store = Store(Path(cache_dir), None if runs_dir is None else Path(runs_dir), check)
     stored = {task.key: record for task in tasks if (record := store.find(task, report))}
     parallel = max_parallel if engine == "ray" else 1

@@ -90,6 +90,6 @@ def test_a_killed_study_resumes_without_training_finished_tasks_again(study_repo
     assert 1 <= finished < 10, "the kill must land between the first and the last training"
 
     again = run(command, study_repo)
-    assert f"study: {finished} of 10 from cache" in again.stderr
+    assert f"study: {finished} of 10 from stored results" in again.stderr
     assert again.stderr.count(" done (") == 10 - finished
     assert json.loads((study_repo / "study/metrics/seeds.json").read_text())["B"]["runs"] == 2
