@@ -152,8 +152,10 @@ class Store:
         self.check = check
 
     def paths(self, label: str, key: str) -> list[Path]:
+        # The cache first: a study killed between the two writes leaves the committed folder
+        # no ahead of the cache, so "N from stored results" counts what the cache shows.
         cached = self.cache_dir / f"{key}.json"
-        return [cached] if self.runs_dir is None else [self.runs_dir / file_name(label), cached]
+        return [cached] if self.runs_dir is None else [cached, self.runs_dir / file_name(label)]
 
     def find(self, task: Any, warn: Callable[[str], None]) -> dict[str, Any] | None:
         """`task`'s usable record, or None; each broken one is one warning line, then ignored."""
