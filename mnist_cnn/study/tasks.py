@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import platform
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -140,6 +141,7 @@ def ran_on() -> dict[str, Any]:
         "machine": platform.machine(),
         "system": platform.system(),
         "python": platform.python_version(),
+        "cpus": os.cpu_count() or 0,
         "devices": sorted(device.device_type for device in _devices()),
         **software(),
     }
