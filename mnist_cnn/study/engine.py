@@ -154,11 +154,13 @@ def run_tasks(
     stored = {task.key: record for task in tasks if (record := store.find(task, report))}
     parallel = max_parallel if engine == "ray" else 1
     results: dict[str, dict[str, Any]] = {}
+    trained_here: set[str] = set()
 
     def train(batch: Sequence[Task], progress: Progress) -> None:
         def finish(task: Task, returned: Any, seconds: float) -> None:
             result, ran_on = _split_result(task, returned)
             results[task.key] = store.save(task, result, ran_on, code, seconds)["result"]
+            trained_here.add(task.key)
             report(progress.finished(task.label, seconds))
 
         if engine == "in_process":
@@ -182,8 +184,8 @@ def run_tasks(
                 if task.key not in results:
                     results[task.key] = store.restamp(task, stored[task.key], code)["result"]
     pending = [task for task in tasks if task.key not in results]
-    if len(pending) < len(tasks):
-        report(f"study: {len(tasks) - len(pending)} of {len(tasks)} from stored results")
+    if len(results) > len(trained_here):
+        report(f"study: {len(results) - len(trained_here)} of {len(tasks)} from stored results")
     train(pending, Progress(total=len(tasks), done=len(tasks) - len(pending), parallel=parallel))
     store.keep_only(tasks)
     return {task.key: results[task.key] for task in tasks}

@@ -89,6 +89,13 @@ def make_record(
     return {**record, "checksum": checksum(record)}
 
 
+def with_changes(record: Mapping[str, Any], **changes: Any) -> dict[str, Any]:
+    """`record` with some fields replaced and its checksum computed again."""
+    content = {key: value for key, value in record.items() if key != "checksum"}
+    content.update(changes)
+    return {**content, "checksum": checksum(content)}
+
+
 def write_record(path: Path, record: Mapping[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     files.write_json(path, record)
@@ -170,6 +177,10 @@ class Store:
                 found = record
             # else: the record of another task of that label (other params), not this one's
         if found is not None:
+            # One training can be two tasks (B_adj2 seed 1 in seeds, and with its declared L2
+            # in l2_fit): the key decides the result, the label only names it here.
+            if found["label"] != task.label:
+                found = with_changes(found, label=task.label)
             self._write_missing(task, found)
         return found
 
@@ -201,9 +212,7 @@ class Store:
 
     def restamp(self, task: Any, record: Mapping[str, Any], code: str) -> dict[str, Any]:
         """`record` vouched for by the new code (its sample matched byte for byte)."""
-        content = {key: value for key, value in record.items() if key != "checksum"}
-        content["code"] = code
-        stamped = {**content, "checksum": checksum(content)}
+        stamped = with_changes(record, code=code)
         for path in self.paths(task.label, task.key):
             write_record(path, stamped)
         return stamped

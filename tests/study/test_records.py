@@ -171,7 +171,7 @@ def test_a_change_that_keeps_results_retrains_only_one_task_per_model(tmp_path, 
         "retraining 2 (one per model) to compare byte for byte"
     )
     assert "study: all 2 came out byte for byte the same; the other 4 stored results" in lines[3]
-    assert lines[4] == "study: 6 of 6 from stored results"
+    assert lines[4] == "study: 4 of 6 from stored results"
     # Every record now vouches for the new code, and still checks out.
     for path in (tmp_path / "runs").glob("*.json"):
         record, problem = runs.read_record(path)
@@ -225,6 +225,28 @@ def test_a_record_of_the_same_label_with_other_params_is_not_reused(tmp_path, ev
     study(tmp_path, [make_task("a", 2)], "c", lines)
     assert started(events) == ["a", "a"]
     assert runs.results_by_label(tmp_path / "runs") == {"a": {"threads": 1, "value": 20}}
+
+
+def test_one_training_shared_by_two_parts_is_recorded_under_each_label(tmp_path, events):
+    """seeds' `B_adj2 seed 1` and l2_fit's `B_adj2 l2=0.01 seed 1` are one training."""
+    spec = {"name": "shared", "value": 1}
+    key = task_key(spec, {})
+    for label, folder in (("B_adj2 seed 1", "seeds"), ("B_adj2 l2=0.01 seed 1", "l2_fit")):
+        run_tasks(
+            [Task(label=label, spec=spec, key=key)],
+            scale_value,
+            shared={"factor": 10},
+            cache_dir=tmp_path / "cache",
+            runs_dir=tmp_path / folder,
+            code="c",
+            engine="in_process",
+            max_parallel=1,
+            threads_per_task=1,
+            report=lambda line: None,
+        )
+    assert started(events) == ["shared"]
+    assert list(runs.results_by_label(tmp_path / "l2_fit")) == ["B_adj2 l2=0.01 seed 1"]
+    assert list(runs.results_by_label(tmp_path / "seeds")) == ["B_adj2 seed 1"]
 
 
 # --- the fingerprint itself -------------------------------------------------------------------
