@@ -1,12 +1,13 @@
 """Independent trainings fanned out in this process or on Ray: resumable, with progress.
 
 A study trains many models (recipes x seeds) that share nothing but read-only inputs. Each task
-is one call `work(spec, shared, threads)` returning a JSON object. Its record (mnist_cnn.study
-.runs: the result, the code fingerprint, the machine, a checksum) is written the moment it
-finishes to `cache_dir/<key>.json` and, when given, to `runs_dir/<label>.json` (committed), so
-a study that is killed resumes without training again what already finished, on this machine
-or on another; the key is the caller's hash of everything the result depends on (`task_key`)
-except the code, whose fingerprint is checked on reuse (`reuse`).
+is one call `work(spec, shared, threads)` returning a JSON object. Its record
+(mnist_cnn/study/runs.py: the result, the code fingerprint, the machine, a checksum) is written
+the moment it finishes to `cache_dir/<key>.json` and, when given, to `runs_dir/<label>.json`
+(committed), so a study that is killed resumes without training again what already finished,
+on this machine or on another. The key is the caller's hash of everything the result depends
+on (`task_key`) except the code: a record made by other code is reused only once a sample of
+one task per group, trained again, matches its record byte for byte (`run_tasks`).
 
 Engines: "in_process" runs the tasks one after another here (tests, debugging). "ray" makes each
 task a Ray task in a fresh worker process (`max_calls=1`), because TensorFlow's thread counts
