@@ -52,7 +52,7 @@ def _load_inputs(root: str, steps_per_execution: int) -> None:
     _SHARED.update(arrays=arrays, steps_per_execution=steps_per_execution)
 
 
-def _timed_task(spec: dict[str, Any], threads: int) -> tuple[dict[str, Any], float]:
+def _timed_task(spec: Any, threads: int) -> tuple[dict[str, Any], float]:
     started = time.perf_counter()
     result = train_task(spec, _SHARED, threads)
     return result, time.perf_counter() - started
@@ -79,7 +79,7 @@ def run_at_once(
         max_tasks_per_child=1,
     ) as pool:
         futures = {
-            pool.submit(_timed_task, dict(task.spec), params.study.threads_per_task): index
+            pool.submit(_timed_task, task.spec, params.study.threads_per_task): index
             for index, task in enumerate(tasks)
         }
         for future in concurrent.futures.as_completed(futures):

@@ -129,6 +129,10 @@ class Layout:
         """`seeds`, `crossval` or `l2_fit`."""
         return self.study_dir / "metrics" / f"{part}.json"
 
+    def study_runs(self, part: str) -> Path:
+        """One record per training of `part`, committed: what its summaries are made from."""
+        return self.study_dir / "runs" / part
+
     @property
     def study_seed_rows(self) -> Path:
         """Every run's accuracies, one row per model and seed: the strip plot's data."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import keras
 import numpy as np
 
 from mnist_cnn import files, history
@@ -23,19 +22,7 @@ from mnist_cnn.layout import Layout
 from mnist_cnn.models import load_model_file
 from mnist_cnn.params import Params
 from mnist_cnn.params.sections import PAIRS_KEY
-
-
-def predict_labels(model: keras.Model, images: np.ndarray, batch_size: int) -> np.ndarray:
-    probabilities = model.predict(images, batch_size=batch_size, verbose=0)
-    return np.argmax(probabilities, axis=1).astype(np.uint8)
-
-
-def test_loss(
-    model: keras.Model, images: np.ndarray, one_hot: np.ndarray, batch_size: int
-) -> float:
-    """Test loss as Keras reports it (it includes any L2 penalty, like the training loss)."""
-    scores = model.evaluate(images, one_hot, batch_size=batch_size, verbose=0, return_dict=True)
-    return float(scores["loss"])
+from mnist_cnn.scoring import score
 
 
 def run(layout: Layout, params: Params) -> None:
@@ -48,12 +35,12 @@ def run(layout: Layout, params: Params) -> None:
     for name in params.models:
         training[name] = files.read_json(layout.train_metrics(name))
         model = load_model_file(layout.model_file(name))
-        predictions[name] = predict_labels(model, test["images"], settings.batch_size)
-        loss = test_loss(model, test["images"], test["one_hot"], settings.batch_size)
+        scores = score(model, test["images"], test["one_hot"], settings.batch_size)
+        predictions[name] = scores.predicted
         results[name] = model_result(
             test["labels"],
             predictions[name],
-            loss,
+            scores.loss,
             training[name],
             history.read(layout.history(name)),
             settings,

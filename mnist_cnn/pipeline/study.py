@@ -21,8 +21,10 @@ from mnist_cnn.params import ModelParams, Params
 from mnist_cnn.params.layers import Conv2D, Dense
 from mnist_cnn.study import figures, summary
 from mnist_cnn.study.engine import Task, run_tasks
+from mnist_cnn.study.fingerprint import code_fingerprint
 from mnist_cnn.study.report import render_study_report
-from mnist_cnn.study.tasks import fold_task, holdout_task, train_task
+from mnist_cnn.study.runs import results_by_label
+from mnist_cnn.study.tasks import fold_task, holdout_task, result_problem, train_task
 
 
 def study_inputs(layout: Layout) -> tuple[dict[str, np.ndarray], dict[str, str]]:
@@ -51,20 +53,38 @@ def study_inputs(layout: Layout) -> tuple[dict[str, np.ndarray], dict[str, str]]
 
 
 def run_study_tasks(
-    layout: Layout, params: Params, tasks: Sequence[Task], arrays: dict[str, np.ndarray]
+    layout: Layout,
+    params: Params,
+    part: str,
+    tasks: Sequence[Task],
+    arrays: dict[str, np.ndarray],
 ) -> list[dict[str, Any]]:
-    """Every task's result, in task order, through the engine and its cache."""
+    """Every task's result, in task order: trained through the engine, or reused from a record
+    that checks out and came from the code on the training path now; then read back from the
+    committed run folder, so that what is summarised is exactly what git holds."""
     runtime = params.runtime
-    results = run_tasks(
+    run_tasks(
         tasks,
         train_task,
         shared={"arrays": arrays, "steps_per_execution": runtime.steps_per_execution},
         cache_dir=layout.root / runtime.study_cache_dir,
+        runs_dir=layout.study_runs(part),
+        code=code_fingerprint(),
+        check=result_problem,
         engine=runtime.study_engine,
         max_parallel=runtime.study_parallel,
         threads_per_task=params.study.threads_per_task,
     )
-    return [results[task.key] for task in tasks]
+    return committed_results(layout, part, tasks)
+
+
+def committed_results(layout: Layout, part: str, tasks: Sequence[Task]) -> list[dict[str, Any]]:
+    """The results of `tasks`, in order, from the run folder of `part` alone."""
+    results = results_by_label(layout.study_runs(part), result_problem)
+    missing = [task.label for task in tasks if task.label not in results]
+    if missing:
+        raise DataError(f"{layout.study_runs(part)}: no record of {missing[0]}; run the stage")
+    return [results[task.label] for task in tasks]
 
 
 def notebook_figures(layout: Layout) -> dict[str, dict[str, float]]:
@@ -82,7 +102,7 @@ def seeds(layout: Layout, params: Params) -> None:
         for name, model in params.models.items()
         for seed in seed_list
     ]
-    results = iter(run_study_tasks(layout, params, tasks, arrays))
+    results = iter(run_study_tasks(layout, params, "seeds", tasks, arrays))
     runs = {name: [next(results) for _ in seed_list] for name in params.models}
     notebook = notebook_figures(layout)
     metrics = summary.seed_study(runs, seed_list, notebook, params.study.confidence)
@@ -119,7 +139,7 @@ def crossval(layout: Layout, params: Params) -> None:
         for name in settings.models
         for fold in range(settings.folds)
     ]
-    results = iter(run_study_tasks(layout, params, tasks, arrays))
+    results = iter(run_study_tasks(layout, params, "crossval", tasks, arrays))
     scores = {
         name: [next(results)["history"][-1]["val_accuracy"] for _ in range(settings.folds)]
         for name in settings.models
@@ -160,7 +180,7 @@ def l2_fit(layout: Layout, params: Params) -> None:
         for factor in factors
         for seed in seed_list
     ]
-    results = iter(run_study_tasks(layout, params, tasks, arrays))
+    results = iter(run_study_tasks(layout, params, "l2_fit", tasks, arrays))
     histories = {factor: [next(results)["history"] for _ in seed_list] for factor in factors}
     notebook = history.read_reference(layout.notebook_history)[fit.model]
     metrics = summary.l2_fit_study(histories, notebook, declared_l2(model))

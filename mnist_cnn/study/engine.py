@@ -1,10 +1,13 @@
 """Independent trainings fanned out in this process or on Ray: resumable, with progress.
 
 A study trains many models (recipes x seeds) that share nothing but read-only inputs. Each task
-is one call `work(spec, shared, threads)` returning a JSON object. Its result is written to
-`cache_dir/<key>.json` the moment it finishes, so a study that is killed resumes without
-training again what already finished; the key is the caller's hash of everything the result
-depends on (`task_key`).
+is one call `work(spec, shared, threads)` returning a JSON object. Its record
+(mnist_cnn/study/runs.py: the result, the code fingerprint, the machine, a checksum) is written
+the moment it finishes to `cache_dir/<key>.json` and, when given, to `runs_dir/<label>.json`
+(committed), so a study that is killed resumes without training again what already finished,
+on this machine or on another. The key is the caller's hash of everything the result depends
+on (`task_key`) except the code: a record made by other code is reused only once a sample of
+one task per group, trained again, matches its record byte for byte (`run_tasks`).
 
 Engines: "in_process" runs the tasks one after another here (tests, debugging). "ray" makes each
 task a Ray task in a fresh worker process (`max_calls=1`), because TensorFlow's thread counts
@@ -21,18 +24,19 @@ import logging
 import os
 import re
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mnist_cnn.study.runs import RAN_ON, Check, Store, canonical_json, file_name, this_machine
+
 ENGINES = ("in_process", "ray")
 # A key becomes a file name: no separators, no leading dot (hidden files are temporaries).
 KEY_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.-]*")
 
-Work = Callable[[Mapping[str, Any], Any, int], Mapping[str, Any]]
+Work = Callable[[Any, Any, int], Mapping[str, Any]]
 Report = Callable[[str], None]
 
 
@@ -40,12 +44,7 @@ class TaskFailedError(RuntimeError):
     """A task raised or its worker died; the message names the task."""
 
 
-def canonical_json(data: Any) -> str:
-    """One text per value: sorted keys, no spaces, no NaN."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
-
-
-def task_key(spec: Mapping[str, Any], input_hashes: Mapping[str, str]) -> str:
+def task_key(spec: Any, input_hashes: Mapping[str, str]) -> str:
     """sha256 of the task's spec and its inputs' hashes: equal keys, equal results."""
     text = canonical_json({"inputs": input_hashes, "spec": spec})
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -53,19 +52,18 @@ def task_key(spec: Mapping[str, Any], input_hashes: Mapping[str, str]) -> str:
 
 @dataclass(frozen=True)
 class Task:
-    """One training: `label` for people ("B_adj seed 3"), `spec` for `work`, `key` for the cache."""
+    """One training: `label` for people ("B_adj seed 3"), `spec` for `work` (any picklable
+    value), `key` for the cache."""
 
     label: str
-    spec: Mapping[str, Any]
+    spec: Any
     key: str
+    # Tasks of one group (one model) share code paths: a code change is checked on one of each.
+    group: str = ""
 
     def __post_init__(self) -> None:
         if not KEY_PATTERN.fullmatch(self.key):
             raise ValueError(f"task {self.label!r}: key {self.key!r} is not a plain file name")
-        try:
-            canonical_json(self.spec)
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"task {self.label!r}: spec is not JSON: {error}") from error
 
 
 def report_to_stderr(line: str) -> None:
@@ -104,35 +102,6 @@ class Progress:
         return f"{line}; about {format_duration(estimate)} left"
 
 
-def _write_text_atomically(target: Path, text: str) -> None:
-    """Temporary file beside `target`, then os.replace: a result is complete or absent.
-
-    A private copy until the package move lands; then the project's atomic JSON writer
-    (stages/artifacts.py, moving to mnist_cnn) takes its place.
-    """
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(name, target)
-    finally:
-        Path(name).unlink(missing_ok=True)
-
-
-def _read_cached(path: Path) -> dict[str, Any] | None:
-    if not path.is_file():
-        return None
-    try:
-        result = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path}: not JSON ({error}); delete it to run its task again") from error
-    if not isinstance(result, dict):
-        raise ValueError(f"{path}: not a JSON object; delete it to run its task again")
-    return result
-
-
 def _check_arguments(
     tasks: Sequence[Task], engine: str, max_parallel: int, threads_per_task: int
 ) -> None:
@@ -148,6 +117,12 @@ def _check_arguments(
                 f"tasks {labels_by_key[task.key]!r} and {task.label!r} share the key {task.key}"
             )
         labels_by_key[task.key] = task.label
+    labels_by_file: dict[str, str] = {}
+    for task in tasks:
+        name = file_name(task.label)
+        if name in labels_by_file:
+            raise ValueError(f"tasks {labels_by_file[name]!r} and {task.label!r} share {name}")
+        labels_by_file[name] = task.label
 
 
 def run_tasks(
@@ -159,44 +134,108 @@ def run_tasks(
     engine: str,
     max_parallel: int,
     threads_per_task: int,
+    code: str = "",
+    runs_dir: Path | None = None,
+    check: Check | None = None,
     report: Report = report_to_stderr,
 ) -> dict[str, dict[str, Any]]:
-    """Run `work(spec, shared, threads)` for every task not in `cache_dir`; all results by key.
+    """Run `work(spec, shared, threads)` for every task without a usable record; all results
+    by key.
 
-    `work` must be a top-level function (Ray pickles it by reference); `shared` is read-only
-    and goes to Ray's object store once. The first failure stops the study with a
-    TaskFailedError naming the task; what finished before it stays cached.
+    `code` fingerprints the code on the training path: a record made by other code is reused
+    only after a sample retrained now matches its record byte for byte (`_verify_stale`).
+    `check(result)` says why a stored result is inconsistent, or None. `work` must be a
+    top-level function (Ray pickles it by reference); `shared` is read-only and goes to Ray's
+    object store once. The first failure stops the study with a TaskFailedError naming the
+    task; what finished before it stays recorded.
     """
     _check_arguments(tasks, engine, max_parallel, threads_per_task)
-    cache_dir = Path(cache_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    results: dict[str, dict[str, Any]] = {}
-    for task in tasks:
-        cached = _read_cached(cache_dir / f"{task.key}.json")
-        if cached is not None:
-            results[task.key] = cached
-    pending = [task for task in tasks if task.key not in results]
-    if results:
-        report(f"study: {len(results)} of {len(tasks)} from cache")
+    Path(cache_dir).mkdir(parents=True, exist_ok=True)
+    store = Store(Path(cache_dir), None if runs_dir is None else Path(runs_dir), check)
+    stored = {task.key: record for task in tasks if (record := store.find(task, report))}
     parallel = max_parallel if engine == "ray" else 1
-    progress = Progress(total=len(tasks), done=len(results), parallel=parallel)
+    results: dict[str, dict[str, Any]] = {}
+    trained_here: set[str] = set()
 
-    def finish(task: Task, result: Any, seconds: float) -> None:
-        if not isinstance(result, Mapping):
-            raise TaskFailedError(f"study task {task.label!r} returned {type(result).__name__}")
-        try:
-            text = json.dumps(result, indent=2, sort_keys=True, allow_nan=False) + "\n"
-        except (TypeError, ValueError) as error:
-            raise TaskFailedError(f"study task {task.label!r} returned no JSON: {error}") from error
-        _write_text_atomically(cache_dir / f"{task.key}.json", text)
-        results[task.key] = json.loads(text)
-        report(progress.finished(task.label, seconds))
+    def train(batch: Sequence[Task], progress: Progress) -> None:
+        def finish(task: Task, returned: Any, seconds: float) -> None:
+            result, ran_on = _split_result(task, returned)
+            results[task.key] = store.save(task, result, ran_on, code, seconds)["result"]
+            trained_here.add(task.key)
+            report(progress.finished(task.label, seconds))
 
-    if engine == "in_process":
-        _run_in_process(pending, work, shared, threads_per_task, finish)
-    elif pending:
-        _run_on_ray(pending, work, shared, max_parallel, threads_per_task, finish)
+        if engine == "in_process":
+            _run_in_process(batch, work, shared, threads_per_task, finish)
+        elif batch:
+            _run_on_ray(batch, work, shared, max_parallel, threads_per_task, finish)
+
+    results.update(
+        {key: record["result"] for key, record in stored.items() if record["code"] == code}
+    )
+    stale = [task for task in tasks if task.key in stored and task.key not in results]
+    if stale:
+        sample = verification_sample(stale)
+        report(
+            f"study: the code on the training path changed since {len(stale)} stored results "
+            f"were made; retraining {len(sample)} (one per model) to compare byte for byte"
+        )
+        train(sample, Progress(total=len(sample), done=0, parallel=parallel))
+        if _verify_stale(sample, stale, stored, results, report):
+            for task in stale:
+                if task.key not in results:
+                    results[task.key] = store.restamp(task, stored[task.key], code)["result"]
+    pending = [task for task in tasks if task.key not in results]
+    if len(results) > len(trained_here):
+        report(f"study: {len(results) - len(trained_here)} of {len(tasks)} from stored results")
+    train(pending, Progress(total=len(tasks), done=len(tasks) - len(pending), parallel=parallel))
+    store.keep_only(tasks)
     return {task.key: results[task.key] for task in tasks}
+
+
+def verification_sample(stale: Sequence[Task]) -> list[Task]:
+    """The first task of each group: every model's code path is exercised once."""
+    first: dict[str, Task] = {}
+    for task in stale:
+        first.setdefault(task.group, task)
+    return list(first.values())
+
+
+def _verify_stale(
+    sample: Sequence[Task],
+    stale: Sequence[Task],
+    stored: Mapping[str, Mapping[str, Any]],
+    results: Mapping[str, Mapping[str, Any]],
+    report: Report,
+) -> bool:
+    """Whether every retrained sample equals its stored result byte for byte; says which."""
+    others = len(stale) - len(sample)
+    for task in sample:
+        if canonical_json(results[task.key]) != canonical_json(stored[task.key]["result"]):
+            report(
+                f"study: {task.label} came out different from its stored result; the code "
+                f"change alters results, so all {others} others stored under the old code "
+                "are trained again"
+            )
+            return False
+    report(
+        f"study: all {len(sample)} came out byte for byte the same; the other {others} "
+        "stored results are reused under the new code"
+    )
+    return True
+
+
+def _split_result(task: Task, returned: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The result as JSON, and the machine it ran on (work may name it under RAN_ON)."""
+    if not isinstance(returned, Mapping):
+        raise TaskFailedError(f"study task {task.label!r} returned {type(returned).__name__}")
+    result = dict(returned)
+    ran_on = result.pop(RAN_ON, None) or this_machine()
+    try:
+        text = canonical_json({"ran_on": ran_on, "result": result})
+    except (TypeError, ValueError) as error:
+        raise TaskFailedError(f"study task {task.label!r} returned no JSON: {error}") from error
+    parsed = json.loads(text)
+    return parsed["result"], parsed["ran_on"]
 
 
 def failure_message(task: Task, cause: BaseException) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -90,6 +91,59 @@ def test_a_killed_study_resumes_without_training_finished_tasks_again(study_repo
     assert 1 <= finished < 10, "the kill must land between the first and the last training"
 
     again = run(command, study_repo)
-    assert f"study: {finished} of 10 from cache" in again.stderr
+    assert f"study: {finished} of 10 from stored results" in again.stderr
     assert again.stderr.count(" done (") == 10 - finished
     assert json.loads((study_repo / "study/metrics/seeds.json").read_text())["B"]["runs"] == 2
+
+
+def repro_seeds(repo) -> subprocess.CompletedProcess[str]:
+    return run(["dvc", "repro", "study/dvc.yaml:seeds"], repo)
+
+
+def trainings(stage_run: subprocess.CompletedProcess[str]) -> int:
+    return stage_run.stderr.count(" done (")
+
+
+def recorded_codes(repo) -> set[str]:
+    return {json.loads(path.read_text())["code"] for path in (repo / "study/runs/seeds").glob("*")}
+
+
+def test_results_are_bound_to_the_code_on_the_training_path(study_repo):
+    """A comment costs one training per model; a change of results retrains everything; and
+    the committed run records alone recompute the metrics, training nothing."""
+    models = len(load_repo_params()["models"])
+    first = repro_seeds(study_repo)
+    assert trainings(first) == 2 * models
+    metrics_path = study_repo / "study/metrics/seeds.json"
+    metrics = metrics_path.read_bytes()
+    assert len(list((study_repo / "study/runs/seeds").glob("*.json"))) == 2 * models
+
+    # Recomputed from the committed records alone: no local cache, nothing trained.
+    shutil.rmtree(study_repo / ".study_cache")
+    again = run(["dvc", "repro", "-f", "study/dvc.yaml:seeds"], study_repo)
+    assert f"study: {2 * models} of {2 * models} from stored results" in again.stderr
+    assert trainings(again) == 0
+    assert metrics_path.read_bytes() == metrics
+
+    loop = study_repo / "mnist_cnn/training/loop.py"
+    loop.write_text(loop.read_text() + "# A comment changes no result.\n")
+    assert "seeds" in run(["dvc", "status", "study/dvc.yaml"], study_repo).stdout
+    comment = repro_seeds(study_repo)
+    assert f"retraining {models} (one per model)" in comment.stderr
+    assert f"all {models} came out byte for byte the same" in comment.stderr
+    assert trainings(comment) == models
+    assert metrics_path.read_bytes() == metrics
+    (code_after_comment,) = recorded_codes(study_repo)
+
+    loop.write_text(
+        loop.read_text().replace(
+            'loss="categorical_crossentropy"',
+            "loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.9)",
+        )
+    )
+    assert "seeds" in run(["dvc", "status", "study/dvc.yaml"], study_repo).stdout
+    changed = repro_seeds(study_repo)
+    assert "came out different from its stored result" in changed.stderr
+    assert trainings(changed) == 2 * models
+    assert metrics_path.read_bytes() != metrics
+    assert recorded_codes(study_repo) - {code_after_comment} == recorded_codes(study_repo)

@@ -1,0 +1,36 @@
+"""Every number of the study's metrics comes from the committed run records alone.
+
+At tiny scale (tests/study/tiny_study.py): each training part of the study runs, then the local
+task cache is deleted and the part runs again with training forbidden; its metrics must come out
+byte-identical, read from study/runs/<part>/ and nothing else.
+"""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+import pytest
+
+from mnist_cnn.pipeline import study
+from tests.study.tiny_study import prepared_study
+
+pytestmark = pytest.mark.slow
+
+
+def no_training(spec: Any, shared: Any, threads: int) -> dict[str, Any]:
+    raise AssertionError(f"trained {spec.job.name} although its record is committed")
+
+
+@pytest.mark.parametrize("part", ["seeds", "crossval", "l2_fit"])
+def test_the_metrics_are_recomputed_from_the_committed_records(tmp_path, monkeypatch, part):
+    layout, params = prepared_study(tmp_path, "in_process")
+    study.PARTS_OF_THE_STUDY[part](layout, params)
+    metrics = layout.study_metrics(part).read_bytes()
+    assert list(layout.study_runs(part).glob("*.json"))
+
+    shutil.rmtree(layout.root / params.runtime.study_cache_dir)
+    layout.study_metrics(part).unlink()
+    monkeypatch.setattr(study, "train_task", no_training)
+    study.PARTS_OF_THE_STUDY[part](layout, params)
+    assert layout.study_metrics(part).read_bytes() == metrics
