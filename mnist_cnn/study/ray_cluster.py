@@ -13,7 +13,7 @@
 Joining is bounded: a cluster not joined within JOIN_TIMEOUT_SECONDS ends the process with one
 `error:` line and exit status 2. Ray retries an unreachable address for minutes from inside
 its C++ core, where no Python exception can interrupt it, so a watchdog thread ends the
-process instead.
+process instead. Ray's warnings while joining go to a file that the error line names.
 
 A local Ray dies with the study. Ray's daemons started by `ray.init` already get SIGKILL from
 the kernel when the driver dies (PR_SET_PDEATHSIG), but the raylet's own children (the
@@ -36,6 +36,7 @@ import select
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -62,6 +63,8 @@ SHELLS = frozenset({"sh", "dash", "bash", "zsh", "ksh", "fish"})
 PR_SET_PDEATHSIG = 1
 
 _guardian: subprocess.Popen[bytes] | None = None
+# Set once per process: a second study in the same driver needs no second watch.
+_stopping_with_parent = False
 
 
 class RayAddressError(PipelineError):
@@ -103,10 +106,27 @@ def connect(local_cpus: int) -> None:
         )
         _start_guardian()
         return
-    # Ray's C++ core logs every failed attempt as a warning; the one line below says it all.
-    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "error")
+    _join(address)
+
+
+def _join(address: str) -> None:
+    """ray.init(address) within JOIN_TIMEOUT_SECONDS, its own messages kept aside meanwhile.
+
+    Ray's C++ core logs every failed attempt as a warning on stderr (RAY_BACKEND_LOG_LEVEL does
+    not silence the driver's), so stderr goes to a file while joining: replayed once joined,
+    named in the one error line otherwise.
+    """
+    import ray
+
+    handle, log_name = tempfile.mkstemp(prefix="ray-join-", suffix=".log")
+    sys.stderr.flush()
+    terminal = os.dup(2)
+    os.dup2(handle, 2)
+    os.close(handle)
     joined = threading.Event()
-    watchdog = threading.Thread(target=_end_unless_joined, args=(joined, address), daemon=True)
+    watchdog = threading.Thread(
+        target=_end_unless_joined, args=(joined, address, terminal, log_name), daemon=True
+    )
     watchdog.start()
     try:
         # Its CPUs are whatever the cluster's nodes declared.
@@ -114,18 +134,30 @@ def connect(local_cpus: int) -> None:
     except Exception as error:  # Ray raises ConnectionError, RuntimeError, ValueError...
         first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise RayAddressError(
-            f"{ADDRESS_VARIABLE} = {address!r}: cannot join the Ray cluster: {first_line}"
+            f"{ADDRESS_VARIABLE} = {address!r}: cannot join the Ray cluster: {first_line} "
+            f"(Ray's messages: {log_name})"
         ) from error
+    else:
+        sys.stderr.flush()
+        os.write(terminal, Path(log_name).read_bytes())
+        Path(log_name).unlink()
     finally:
         joined.set()
+        sys.stderr.flush()
+        os.dup2(terminal, 2)
+        os.close(terminal)
 
 
 def disconnect() -> None:
     """Shut Ray down; for a local Ray, wait until the guardian has ended what was left."""
     import ray
 
-    global _guardian
     ray.shutdown()
+    _stop_guardian()
+
+
+def _stop_guardian() -> None:
+    global _guardian
     guardian, _guardian = _guardian, None
     if guardian is not None and guardian.stdin is not None:
         guardian.stdin.close()
@@ -133,18 +165,18 @@ def disconnect() -> None:
             guardian.wait(timeout=GUARD_WAIT_SECONDS)
         except subprocess.TimeoutExpired:
             guardian.kill()
+            guardian.wait()
 
 
-def _end_unless_joined(joined: threading.Event, address: str) -> None:
+def _end_unless_joined(joined: threading.Event, address: str, terminal: int, log: str) -> None:
     if joined.wait(JOIN_TIMEOUT_SECONDS):
         return
-    print(
+    line = (
         f"error: {ADDRESS_VARIABLE} = {address!r}: no Ray cluster answered within "
-        f"{JOIN_TIMEOUT_SECONDS:.0f} s; start it, or unset {ADDRESS_VARIABLE} to run on this "
-        "machine",
-        file=sys.stderr,
-        flush=True,
+        f"{JOIN_TIMEOUT_SECONDS:.0f} s (Ray's messages: {log}); start it, or unset "
+        f"{ADDRESS_VARIABLE} to run on this machine\n"
     )
+    os.write(terminal, line.encode())
     # The main thread is inside Ray's C++ retries, which nothing else interrupts.
     os._exit(EXIT_USER_ERROR)
 
@@ -156,8 +188,10 @@ def _stop_with_parent() -> None:
     dash does not, so when the parent is a shell its parent (DVC) is watched too. Ray's
     SIGTERM handler raises SystemExit, so the study's `finally` shuts Ray down.
     """
-    if not sys.platform.startswith("linux"):
+    global _stopping_with_parent
+    if _stopping_with_parent or not sys.platform.startswith("linux"):
         return
+    _stopping_with_parent = True
     parent = os.getppid()
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
