@@ -197,6 +197,13 @@ def _check_study(params: Params) -> None:
         )
     if not fit.factors or any(factor <= 0 for factor in fit.factors):
         raise ParamsError(f"study.l2_fit.factors = {list(fit.factors)} must list positive factors")
+    if fit.replicates > params.study.replicates:
+        # The fit's seeds are the first of the seed study's (pipeline/study.py, l2_fit).
+        raise ParamsError(
+            f"study.l2_fit.replicates = {fit.replicates} exceeds study.replicates = "
+            f"{params.study.replicates}; the fit uses the first seeds of the seed study, so "
+            "expected at most that many"
+        )
 
 
 def parse_params(raw: Any) -> Params:

@@ -14,14 +14,13 @@ task a Ray task in a fresh worker process (`max_calls=1`), because TensorFlow's 
 can only be set before its runtime starts. With RAY_ADDRESS unset, Ray starts on this machine
 with `max_parallel * threads_per_task` CPUs; with RAY_ADDRESS set, the driver joins that
 cluster (a cluster with token authentication also needs RAY_AUTH_MODE=token and its token).
+ray_cluster.py decides which, bounds the join, and makes a local Ray die with the study.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import os
 import re
 import sys
 import time
@@ -30,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mnist_cnn.study import ray_cluster
 from mnist_cnn.study.runs import RAN_ON, Check, Store, canonical_json, file_name, this_machine
 
 ENGINES = ("in_process", "ray")
@@ -259,27 +259,6 @@ def _run_in_process(
         finish(task, result, time.perf_counter() - start)
 
 
-def _connect_ray(local_cpus: int) -> None:
-    import ray
-
-    # The driver prints the study's progress; the workers' own output (TensorFlow's start-up
-    # lines, Keras' warnings) stays in Ray's session logs, and a failing task's error still
-    # reaches the driver with the task's exception.
-    if os.environ.get("RAY_ADDRESS"):
-        # Joins that cluster; its CPUs are whatever its nodes declared.
-        ray.init(log_to_driver=False, logging_level=logging.ERROR)
-    else:
-        # "local" always starts a new Ray; with no address at all, ray.init would join the
-        # cluster that `ray start` last started on this machine, if one is still recorded.
-        ray.init(
-            address="local",
-            num_cpus=local_cpus,
-            include_dashboard=False,
-            log_to_driver=False,
-            logging_level=logging.ERROR,
-        )
-
-
 def _run_on_ray(
     pending: Sequence[Task],
     work: Work,
@@ -293,7 +272,7 @@ def _run_on_ray(
 
     started_here = not ray.is_initialized()
     if started_here:
-        _connect_ray(max_parallel * threads)
+        ray_cluster.connect(local_cpus=max_parallel * threads)
     # A fresh worker per task (max_calls=1) so each sets TensorFlow's threads before it starts.
     # No retries: a crashed worker (out of memory, killed) is reported at once, naming the task;
     # running the study again retries only what is missing.
@@ -321,7 +300,7 @@ def _run_on_ray(
         for reference in in_flight:
             ray.cancel(reference, force=True)
         if started_here:
-            ray.shutdown()
+            ray_cluster.disconnect()
 
 
 def _cause(error: BaseException) -> BaseException:
