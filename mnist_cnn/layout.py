@@ -120,6 +120,10 @@ class Layout:
         """`seeds`, `crossval` or `l2_fit`."""
         return self.study_dir / "metrics" / f"{part}.json"
 
+    def study_details(self, part: str) -> Path:
+        """The detail behind `study_metrics(part)`: committed, diffable, not printed as metrics."""
+        return self.study_dir / "reports" / f"{part}.json"
+
     @property
     def study_seed_rows(self) -> Path:
         """Every run's accuracies, one row per model and seed: the strip plot's data."""

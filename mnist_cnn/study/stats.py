@@ -61,9 +61,27 @@ def replicate_summary(
     """
     _check_confidence(confidence)
     array = _finite_values(values, "a replicate summary")
-    n = array.size
-    mean = float(np.mean(array))
     sd = 0.0 if _without_spread(array) else float(np.std(array, ddof=1))
+    moments = {
+        "n": int(array.size),
+        "mean": float(np.mean(array)),
+        "sd": sd,
+        "min": float(np.min(array)),
+        "max": float(np.max(array)),
+    }
+    return summary_from_moments(moments, confidence, bounds)
+
+
+def summary_from_moments(
+    moments: Mapping[str, float],
+    confidence: float,
+    bounds: tuple[float, float] = (-math.inf, math.inf),
+) -> dict[str, Any]:
+    """`replicate_summary`'s intervals from n, mean, sd, min and max alone."""
+    _check_confidence(confidence)
+    n, mean, sd = int(moments["n"]), float(moments["mean"]), float(moments["sd"])
+    if n < 2:
+        raise ValueError(f"a replicate summary needs at least 2 values, got {n}")
     critical = _critical_t(confidence, n - 1)
     ci_half_width = critical * sd / math.sqrt(n)
     pi_half_width = critical * sd * math.sqrt(1 + 1 / n)
@@ -78,8 +96,8 @@ def replicate_summary(
         "ci_high": ci_high,
         "pi_low": pi_low,
         "pi_high": pi_high,
-        "min": float(np.min(array)),
-        "max": float(np.max(array)),
+        "min": float(moments["min"]),
+        "max": float(moments["max"]),
     }
 
 
