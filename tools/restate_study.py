@@ -65,11 +65,8 @@ def restated_figures(old: dict[str, Any]) -> dict[str, dict[str, dict[str, float
     return figures
 
 
-def main() -> None:
-    if len(sys.argv) != 2:
-        raise DataError("usage: python -m tools.restate_study REVISION (a git revision)")
-    revision = sys.argv[1]
-    layout = Layout(Path("."))
+def restated(revision: str, layout: Layout) -> dict[str, tuple[dict, dict]]:
+    """Per part of the study, (metrics, details) as the current code states REVISION's runs."""
     params = load_params(layout.params_file)
     old_seeds = json.loads(committed(revision, "study/metrics/seeds.json"))
     records = summary.records_from_rows(
@@ -97,14 +94,20 @@ def main() -> None:
         }
         for candidate in old_l2["candidates"].values()
     }
-    l2_fit = summary.l2_fit_study(errors, old_l2["default_factor"])
-    for part, (part_metrics, part_details) in {
+    return {
         "seeds": (metrics, details),
         "crossval": crossval,
-        "l2_fit": l2_fit,
-    }.items():
-        files.write_json(layout.study_metrics(part), part_metrics)
-        files.write_json(layout.study_details(part), part_details)
+        "l2_fit": summary.l2_fit_study(errors, old_l2["default_factor"]),
+    }
+
+
+def main() -> None:
+    if len(sys.argv) != 2:
+        raise DataError("usage: python -m tools.restate_study REVISION (a git revision)")
+    layout = Layout(Path("."))
+    for part, (metrics, details) in restated(sys.argv[1], layout).items():
+        files.write_json(layout.study_metrics(part), metrics)
+        files.write_json(layout.study_details(part), details)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,10 @@ IMAGES_FIELD = "test_correct_by_image"
 # The notebook's single numbers: each is one draw of the record field of the same name.
 NOTEBOOK_FIGURES = ("test_accuracy", *FIGURE_FIELDS)
 ACCURACY_BOUNDS = (0.0, 1.0)
+# A cautious plan allows for the winner's curse and a spread estimated from few seeds: the
+# true difference this much of the observed one, the true sds this many times the observed.
+CAUTIOUS_EFFECT = 0.75
+CAUTIOUS_SPREAD = 1.5
 LOSS_BOUNDS = (0.0, math.inf)
 
 
@@ -154,8 +158,68 @@ def compare(first: Sequence[Result], second: Sequence[Result], confidence: float
     return {
         **result,
         "image_variance": image_variance,
+        "images": first[0]["test_images"],
         "scope": "seeds and test images" if image_variance is not None else "these test images",
     }
+
+
+def _seeds_needed(
+    result: Mapping[str, Any], sds: tuple[float, float], settings: SeedStudySettings, alpha: float
+) -> dict[str, int | None]:
+    """Seeds per model that would decide a comparison: with the observed difference and sds
+    taken as true, and with the cautious allowance (CAUTIOUS_EFFECT, CAUTIOUS_SPREAD)."""
+    needed = {}
+    for key, effect, spread in (
+        ("seeds_to_decide", 1.0, 1.0),
+        ("seeds_to_decide_cautious", CAUTIOUS_EFFECT, CAUTIOUS_SPREAD),
+    ):
+        needed[key] = stats.seeds_to_decide(
+            effect * result["difference"],
+            spread * sds[0],
+            spread * sds[1],
+            alpha,
+            settings.power,
+            settings.equivalence_margin,
+            settings.max_replicates,
+            result["image_variance"] or 0.0,
+            result["images"],
+        )
+    return needed
+
+
+def declared_comparison(
+    first: tuple[str, Sequence[Result]],
+    second: tuple[str, Sequence[Result]],
+    settings: SeedStudySettings,
+    simultaneous: float,
+) -> dict[str, Any]:
+    """One declared comparison: per-pair and simultaneous intervals, verdict and power."""
+    (first_name, first_runs), (second_name, second_runs) = first, second
+    result = compare(first_runs, second_runs, settings.confidence)
+    joint = compare(first_runs, second_runs, simultaneous)
+    sds = (
+        float(np.std([run["test_accuracy"] for run in first_runs], ddof=1)),
+        float(np.std([run["test_accuracy"] for run in second_runs], ddof=1)),
+    )
+    seeds = min(len(first_runs), len(second_runs))
+    alpha = 1 - simultaneous
+    result.update(
+        simultaneous_low=joint["ci_low"],
+        simultaneous_high=joint["ci_high"],
+        verdict=stats.verdict(
+            first_name,
+            second_name,
+            joint["ci_low"],
+            joint["ci_high"],
+            settings.equivalence_margin,
+        ),
+        seeds=seeds,
+        detectable_difference=stats.detectable_difference(
+            *sds, seeds, alpha, settings.power, result["image_variance"] or 0.0, result["images"]
+        ),
+    )
+    result.update(_seeds_needed(result, sds, settings, alpha))
+    return result
 
 
 def declared_family(
@@ -163,41 +227,13 @@ def declared_family(
 ) -> dict[str, Any]:
     """The declared comparisons: Holm over exactly them, Bonferroni simultaneous intervals,
     a verdict read off the interval, and the power the runs have for each."""
-    family = settings.comparisons
-    simultaneous = stats.simultaneous_confidence(settings.confidence, len(family))
-    alpha = 1 - simultaneous
-    results: dict[str, Any] = {}
-    for first, second in family:
-        per_pair = compare(runs[first], runs[second], settings.confidence)
-        joint = compare(runs[first], runs[second], simultaneous)
-        first_sd = float(np.std([run["test_accuracy"] for run in runs[first]], ddof=1))
-        second_sd = float(np.std([run["test_accuracy"] for run in runs[second]], ddof=1))
-        seeds = min(len(runs[first]), len(runs[second]))
-        image_variance = per_pair["image_variance"] or 0.0
-        images = runs[first][0]["test_images"]
-        results[f"{first}_vs_{second}"] = {
-            **per_pair,
-            "simultaneous_low": joint["ci_low"],
-            "simultaneous_high": joint["ci_high"],
-            "verdict": stats.verdict(
-                first, second, joint["ci_low"], joint["ci_high"], settings.equivalence_margin
-            ),
-            "seeds": seeds,
-            "detectable_difference": stats.detectable_difference(
-                first_sd, second_sd, seeds, alpha, settings.power, image_variance, images
-            ),
-            "seeds_to_decide": stats.seeds_to_decide(
-                per_pair["difference"],
-                first_sd,
-                second_sd,
-                alpha,
-                settings.power,
-                settings.equivalence_margin,
-                settings.max_replicates,
-                image_variance,
-                images,
-            ),
-        }
+    simultaneous = stats.simultaneous_confidence(settings.confidence, len(settings.comparisons))
+    results = {
+        f"{first}_vs_{second}": declared_comparison(
+            (first, runs[first]), (second, runs[second]), settings, simultaneous
+        )
+        for first, second in settings.comparisons
+    }
     adjusted = stats.holm_adjust([result["p_value"] for result in results.values()])
     for result, p_holm in zip(results.values(), adjusted, strict=True):
         result["p_holm"] = p_holm

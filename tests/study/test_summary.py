@@ -225,3 +225,28 @@ def test_the_readme_block_gives_the_family_with_simultaneous_intervals():
     assert "| A | 101,578 | 0.9861 [0.9840, 0.9880] | 0.9860 ± 0.0010 |" in block
     assert "Holm over exactly these 1" in block
     assert max(len(row) for row in rows if not row.startswith("|")) <= 100
+
+
+def test_a_task_result_becomes_a_record_with_every_field_the_summaries_read():
+    history = [
+        {"epoch": 1, "accuracy": 0.95, "val_accuracy": 0.97, "loss": 0.2, "val_loss": 0.1},
+        {"epoch": 2, "accuracy": 0.96, "val_accuracy": 0.98, "loss": 0.1, "val_loss": 0.09},
+    ]
+    result = {
+        "history": history,
+        "test": {"accuracy": 0.9875, "correct": 79, "images": 80, "loss": 0.04},
+    }
+    made = summary.run_record("B", 3, result)
+    assert made == {
+        "model": "B",
+        "seed": 3,
+        "test_accuracy": 0.9875,
+        "test_correct": 79,
+        "test_images": 80,
+        "test_loss": 0.04,
+        "val_accuracy": 0.98,
+        "train_accuracy": 0.96,
+        "epochs_run": 2,
+    }
+    with_images = {**result, "test": {**result["test"], summary.IMAGES_FIELD: "1" * 79 + "0"}}
+    assert summary.run_record("B", 3, with_images)[summary.IMAGES_FIELD] == "1" * 79 + "0"
