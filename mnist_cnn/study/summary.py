@@ -263,7 +263,6 @@ def headline(summaries: Mapping[str, Any], family: Mapping[str, Any]) -> dict[st
     return {
         "models": {
             name: {
-                "seeds": model["test_accuracy"]["n"],
                 "test_accuracy_mean": model["test_accuracy"]["mean"],
                 "test_accuracy_sd": model["test_accuracy"]["sd"],
             }
@@ -457,7 +456,6 @@ def crossval_study(
     metrics = {
         "models": {
             name: {
-                "folds": folds,
                 "val_accuracy_mean": model["val_accuracy"]["mean"],
                 "val_accuracy_sd": model["val_accuracy"]["sd"],
             }

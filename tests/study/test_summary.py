@@ -53,7 +53,6 @@ SETTINGS = summary.SeedStudySettings(
 def test_the_seed_metrics_hold_only_what_a_person_compares():
     metrics, _ = summary.seed_study(RECORDS, NOTEBOOK, SETTINGS)
     assert metrics["models"]["A"] == {
-        "seeds": 3,
         "test_accuracy_mean": pytest.approx(0.986),
         "test_accuracy_sd": pytest.approx(0.001),
     }
