@@ -26,6 +26,7 @@ from mnist_cnn.study.report import (
     fold_comparison,
     interval_text,
     scope_line,
+    when_declared,
 )
 
 BEGIN = "<!-- results: written by `make readme` from the committed metrics; do not edit -->"
@@ -51,7 +52,7 @@ def family_lines(seeds: Metrics, single_run: Metrics, crossval: Metrics | None) 
     joint = f"{seeds['simultaneous_confidence']:.2%}"
     lines = wrapped(
         f"Decided: the {len(family)} comparisons declared in params.yaml (`study.comparisons`) "
-        "before the runs, the notebook's questions (B over A; dropout; L2 with early stopping "
+        f"{when_declared(seeds)}: the notebook's questions (B over A; dropout; L2 with early stopping "
         f"on top; pooling instead of Flatten). Holm over exactly these {len(family)}; beside "
         f"each its {joint} simultaneous interval (Bonferroni), which the verdict is read off: "
         "better, no difference larger than X pp (within "

@@ -108,6 +108,16 @@ def test_image_scale(pair: Metrics) -> float:
     return 100 * math.sqrt((discordant - shift**2) / images)
 
 
+def when_declared(seeds: Metrics) -> str:
+    """When the family was fixed relative to the runs it decides: said, not assumed."""
+    if "restated_from" in seeds:
+        return (
+            "after these runs had been seen (so their verdicts are provisional; the re-run is "
+            "the study it was declared before)"
+        )
+    return "before these runs"
+
+
 def declared(seeds: Metrics) -> dict[str, Metrics]:
     """The declared comparisons in the order params.yaml declares them."""
     return {key: seeds["declared"][key] for key in seeds["family"]}
@@ -122,7 +132,7 @@ def family_section(seeds: Metrics, single_run: Metrics) -> list[str]:
         "## The declared comparisons",
         "",
         f"The study decides the {count} comparisons declared in params.yaml (`study.comparisons`) "
-        "before any run: the notebook's questions (is B better than A; does dropout help B; "
+        f"{when_declared(seeds)}: the notebook's questions (is B better than A; does dropout help B; "
         "does L2 with early stopping help on top; does global average pooling do as well as "
         f"Flatten). Holm's correction runs over exactly these {count}; beside each, the "
         f"{joint} simultaneous interval (Bonferroni: all {count} cover together with at least "
