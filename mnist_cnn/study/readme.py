@@ -52,8 +52,8 @@ def family_lines(seeds: Metrics, single_run: Metrics, crossval: Metrics | None) 
     joint = f"{seeds['simultaneous_confidence']:.2%}"
     lines = wrapped(
         f"Decided: the {len(family)} comparisons declared in params.yaml (`study.comparisons`) "
-        f"{when_declared(seeds)}: the notebook's questions (B over A; dropout; L2 with early stopping "
-        f"on top; pooling instead of Flatten). Holm over exactly these {len(family)}; beside "
+        f"{when_declared(seeds)}: the notebook's questions (B over A; dropout; L2 with early "
+        f"stopping on top; pooling instead of Flatten). Holm over exactly these {len(family)}; beside "
         f"each its {joint} simultaneous interval (Bonferroni), which the verdict is read off: "
         "better, no difference larger than X pp (within "
         f"±{100 * seeds['equivalence_margin']:.2f} pp), or undecided. Welch's t over seeds. "
