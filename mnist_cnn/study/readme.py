@@ -53,8 +53,9 @@ def family_lines(seeds: Metrics, single_run: Metrics, crossval: Metrics | None) 
     lines = wrapped(
         f"Decided: the {len(family)} comparisons declared in params.yaml (`study.comparisons`) "
         f"{when_declared(seeds)}: the notebook's questions (B over A; dropout; L2 with early "
-        f"stopping on top; pooling instead of Flatten). Holm over exactly these {len(family)}; beside "
-        f"each its {joint} simultaneous interval (Bonferroni), which the verdict is read off: "
+        "stopping on top; pooling instead of Flatten). Holm over exactly these "
+        f"{len(family)}; beside each its {joint} simultaneous interval (Bonferroni), which "
+        "the verdict is read off: "
         "better, no difference larger than X pp (within "
         f"±{100 * seeds['equivalence_margin']:.2f} pp), or undecided. Welch's t over seeds. "
         "Other pairs (exploratory), power and the seeds each question needs: "

@@ -133,8 +133,8 @@ def family_section(seeds: Metrics, single_run: Metrics) -> list[str]:
         "",
         f"The study decides the {count} comparisons declared in params.yaml (`study.comparisons`) "
         f"{when_declared(seeds)}: the notebook's questions (is B better than A; does dropout "
-        "help B; does L2 with early stopping help on top; does global average pooling do as well as "
-        f"Flatten). Holm's correction runs over exactly these {count}; beside each, the "
+        "help B; does L2 with early stopping help on top; does global average pooling do as "
+        f"well as Flatten). Holm's correction runs over exactly these {count}; beside each, the "
         f"{joint} simultaneous interval (Bonferroni: all {count} cover together with at least "
         f"{seeds['confidence']:.0%} probability). The verdict is read off that interval: "
         "excluding 0, the side it lies on is better; inside "
