@@ -160,7 +160,7 @@ def single_run_block(training: Mapping[str, Metrics], single_run: Metrics) -> st
         )
     lines += [
         "",
-        "No seed study is committed yet (`study/metrics/seeds.json`):",
+        "No seed study is committed yet (`study/reports/seeds.json`):",
         "`dvc repro study/dvc.yaml:seeds`, then `make readme`.",
     ]
     return "\n".join([*lines, "", END])

@@ -29,8 +29,16 @@ def _spread(summary: Metrics, digits: int = 4) -> str:
     return f"{summary['mean']:.{digits}f} ± {summary['sd']:.{digits}f}"
 
 
+def bound_text(value: float) -> str:
+    """An interval's end in pp; one that rounds to 0.00 gets the digits that show its side,
+    so that an interval excluding 0 never prints as touching it."""
+    if value != 0 and abs(100 * value) < 0.005:
+        return f"{100 * value:+.1e} pp"
+    return points(value)
+
+
 def interval_text(low: float, high: float) -> str:
-    return f"[{points(low)}, {points(high)}]"
+    return f"[{bound_text(low)}, {bound_text(high)}]"
 
 
 def pending_note(details: Metrics) -> list[str]:
@@ -257,7 +265,8 @@ def fold_comparison(crossval: Metrics, first: str, second: str) -> dict[str, str
         "interval": "-" if low is None else interval_text(low, high),
         "ahead": f"{corrected['folds_first_ahead']} of {corrected['folds']}",
         "signs": ", ".join(points(value) for value in corrected["fold_differences"]),
-        "p": p_phrase(corrected["p_value"]),
+        # Three significant digits: this p sits at the level, where 0.0499 must not read 0.050.
+        "p": f"p = {corrected['p_value']:.3g}",
         "p_plain": p_phrase(pair["optimistic"]["p_value"]),
     }
 

@@ -10,7 +10,7 @@ from mnist_cnn.errors import DataError
 from mnist_cnn.params import load_params
 from mnist_cnn.study import summary
 from mnist_cnn.study.readme import results_block
-from mnist_cnn.study.report import render_study_report
+from mnist_cnn.study.report import interval_text, render_study_report
 from tests.helpers import REPO_ROOT
 
 IMAGES = 10000
@@ -249,3 +249,8 @@ def test_a_task_result_becomes_a_record_with_every_field_the_summaries_read():
     }
     with_images = {**result, "test": {**result["test"], summary.IMAGES_FIELD: "1" * 79 + "0"}}
     assert summary.run_record("B", 3, with_images)[summary.IMAGES_FIELD] == "1" * 79 + "0"
+
+
+def test_an_interval_end_near_zero_shows_its_side():
+    assert interval_text(-0.0055, -0.0000019) == "[-0.55 pp, -1.9e-04 pp]"
+    assert interval_text(-0.0055, 0.0) == "[-0.55 pp, +0.00 pp]"
