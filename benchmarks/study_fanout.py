@@ -127,13 +127,25 @@ def study_metrics(params: Params, root: Path, results: list[dict[str, Any]]) -> 
     """What the `seeds` stage would write from these results (task order: model, then seed)."""
     seed_list = params.study.seeds()
     by_task = iter(results)
-    runs = {name: [next(by_task) for _ in seed_list] for name in params.models}
-    return {
-        "metrics": summary.seed_study(
-            runs, seed_list, notebook_figures(Layout(root)), params.study.confidence
-        ),
-        "per_seed_rows": summary.per_seed_rows(runs, seed_list),
-    }
+    records = [
+        summary.run_record(name, seed, next(by_task))
+        for name in params.models
+        for seed in seed_list
+    ]
+    metrics, _ = summary.seed_study(
+        records, notebook_figures(Layout(root)), summary.SeedStudySettings.from_params(params)
+    )
+    return {"metrics": metrics, "per_seed_rows": summary.per_seed_rows(records)}
+
+
+def accuracy_spread(metrics: dict[str, Any], name: str) -> str:
+    """`mean (sd)` of a model's test accuracy, from the seed metrics of either format: the
+    current one (`models.<name>.test_accuracy_mean`) or the one of earlier committed runs."""
+    model = metrics.get("models", {}).get(name)
+    if model is not None:
+        return f"{model['test_accuracy_mean']:.4f} ({model['test_accuracy_sd']:.4f})"
+    accuracy = metrics.get(name, {}).get("test", {}).get("accuracy")
+    return f"{accuracy['mean']:.4f} ({accuracy['sd']:.4f})" if accuracy else "unfinished"
 
 
 def render(report: dict[str, Any], source: Path) -> str:
@@ -170,8 +182,7 @@ def render(report: dict[str, Any], source: Path) -> str:
         by_model.setdefault(row["task"].split(" seed ")[0], []).append(row)
     metrics = study_part.get("metrics", {})
     for name, rows in by_model.items():
-        accuracy = metrics.get(name, {}).get("test", {}).get("accuracy")
-        spread = f"{accuracy['mean']:.4f} ({accuracy['sd']:.4f})" if accuracy else "unfinished"
+        spread = accuracy_spread(metrics, name)
         lines.append(
             f"| {name} | {len(rows)} | {sum(r['seconds'] for r in rows) / len(rows):.0f} "
             f"| {', '.join(str(r['epochs_run']) for r in rows)} "

@@ -133,6 +133,10 @@ class Layout:
         """One record per training of `part`, committed: what its summaries are made from."""
         return self.study_dir / "runs" / part
 
+    def study_details(self, part: str) -> Path:
+        """The detail behind `study_metrics(part)`: committed, diffable, not printed as metrics."""
+        return self.study_dir / "reports" / f"{part}.json"
+
     @property
     def study_seed_rows(self) -> Path:
         """Every run's accuracies, one row per model and seed: the strip plot's data."""

@@ -11,8 +11,9 @@ ROUNDED_4 = 5.1e-5  # half a unit in the 4th decimal, plus float slack
 ROUNDED_POINTS = 5.1e-5  # "+0.56 pp" is 0.0056 rounded to 0.0001
 
 PAIR_LINE = re.compile(
-    r"^- (?:(?P<first>\S+) vs (?P<second>\S+): no significant difference on the test set|"
-    r"(?P<winner>\S+) beats (?P<loser>\S+) on the test set): (?P<many>\d+) vs (?P<few>\d+) "
+    r"^- (?:(?P<first>\S+) vs (?P<second>\S+): no significant difference on these test images "
+    r"\(this run of each\)|(?P<winner>\S+) beats (?P<loser>\S+) on these test images \(this "
+    r"run of each\)): (?P<many>\d+) vs (?P<few>\d+) "
     r"discordant images, (?:p = (?P<p>[0-9.e+-]+)|p < 1e-300)\.$"
 )
 OVERFITTING_LINE = re.compile(

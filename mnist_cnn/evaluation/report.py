@@ -54,7 +54,9 @@ def paired_section(
         "",
         "McNemar's exact test counts the test images exactly one of two models gets right "
         f"(the discordant images); a difference is called significant when p < "
-        f"{significance}.",
+        f"{significance}. Its scope is this run's two networks on these test images: another "
+        "seed trains other networks, so whether the recipes differ is the seed study's "
+        "question (study/report.md).",
         "",
     ]
     for first, second in model_pairs(list(models)):
@@ -91,9 +93,10 @@ def overfitting_section(
     if any(result["gap"]["train_val"] < 0 for result in models.values()):
         lines += [
             "",
-            "A negative gap means training accuracy was measured under harder "
-            "conditions than validation and test accuracy: Keras averages it over the "
-            "epoch while the weights still improve, and with any dropout active.",
+            "A negative gap means training accuracy came out lower than validation or test "
+            "accuracy. Likely reasons, not tested here: Keras averages training accuracy over "
+            "the epoch while the weights still improve, and measures it with any dropout "
+            "active.",
         ]
     return [*lines, ""]
 

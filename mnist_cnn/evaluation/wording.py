@@ -41,18 +41,25 @@ def validation_ranking_sentence(training: dict[str, Metrics]) -> str:
     return f"On the validation split (the notebook's basis for choosing): {listed}."
 
 
+# McNemar's test compares two trained networks on one fixed set of images: its scope.
+PAIRED_SCOPE = "on these test images (this run of each)"
+
+
 def paired_sentence(first: str, second: str, pair: Metrics, significance: float) -> str:
-    """One McNemar result in words, from the counts of images only one model gets right."""
+    """One McNemar result in words, from the counts of images only one model gets right.
+
+    It speaks of this run's two networks on these images, not of the recipes: another seed
+    trains other networks (the seed study, study/report.md, compares recipes)."""
     only_first, only_second = pair["only_first_correct"], pair["only_second_correct"]
     if pair["p_value"] >= significance:
         return (
-            f"{first} vs {second}: no significant difference on the test set: "
+            f"{first} vs {second}: no significant difference {PAIRED_SCOPE}: "
             f"{only_first} vs {only_second} discordant images, {p_phrase(pair['p_value'])}."
         )
     winner, loser = (first, second) if only_first > only_second else (second, first)
     wins, losses = max(only_first, only_second), min(only_first, only_second)
     return (
-        f"{winner} beats {loser} on the test set: {wins} vs {losses} discordant images, "
+        f"{winner} beats {loser} {PAIRED_SCOPE}: {wins} vs {losses} discordant images, "
         f"{p_phrase(pair['p_value'])}."
     )
 
@@ -60,7 +67,9 @@ def paired_sentence(first: str, second: str, pair: Metrics, significance: float)
 def best_model_sentence(
     models: dict[str, Metrics], pairs: dict[str, Metrics], significance: float
 ) -> str:
-    """The model with the highest test accuracy, and which others it beats significantly."""
+    """The model with the highest test accuracy in this run, and which of this run's other
+    networks it beats significantly on these test images (McNemar): a claim about these
+    networks, not the recipes, which the seed study (study/report.md) compares."""
     names = list(models)
     best = max(names, key=lambda name: models[name]["test"]["accuracy"])
     beaten: list[str] = []
@@ -69,14 +78,20 @@ def best_model_sentence(
         if name != best:
             pair = pairs[pair_key(*ordered_pair(names, best, name))]
             (beaten if pair["p_value"] < significance else level).append(name)
-    sentence = f"Highest test accuracy: {best} ({percent(models[best]['test']['accuracy'])}). "
-    sentence += (
-        f"It is significantly better than {', '.join(beaten)}"
-        if beaten
-        else "It is significantly better than none of the others"
+    sentence = (
+        f"Highest test accuracy in this run: {best} "
+        f"({percent(models[best]['test']['accuracy'])}). On these test images this network is "
     )
-    sentence += f", and not significantly different from {', '.join(level)}." if level else "."
-    return sentence
+    sentence += (
+        f"significantly better than this run's {', '.join(beaten)}"
+        if beaten
+        else "significantly better than none of this run's others"
+    )
+    sentence += f", and not significantly different from {', '.join(level)}" if level else ""
+    return (
+        sentence + " (McNemar). Whether the recipes differ, across seeds, is the seed study's "
+        "question: study/report.md."
+    )
 
 
 def smallest_model_sentence(training: dict[str, Metrics], models: dict[str, Metrics]) -> str:

@@ -106,6 +106,10 @@ class StudyParams:
     first_seed: int = field(metadata=bounded(0, 2**31 - 1000))
     threads_per_task: int = field(metadata=bounded(1, 1024))
     confidence: float = field(metadata=bounded(0, 1, low_open=True, high_open=True))
+    comparisons: tuple[tuple[Name, ...], ...]
+    equivalence_margin: float = field(metadata=bounded(0, 0.05, low_open=True))
+    power: float = field(metadata=bounded(0, 1, low_open=True, high_open=True))
+    max_replicates: int = field(metadata=bounded(2, 1000))
     crossval: StudyCrossvalParams
     l2_fit: L2FitParams
 
@@ -171,7 +175,31 @@ def _check_models(params: Params) -> None:
             )
 
 
+def _check_comparisons(params: Params) -> None:
+    """The declared family: pairs of declared models, each pair once, no model against itself."""
+    comparisons = params.study.comparisons
+    if not comparisons:
+        raise ParamsError("study.comparisons is empty; declare at least one pair [first, second]")
+    seen: set[frozenset[str]] = set()
+    for index, pair in enumerate(comparisons):
+        key = f"study.comparisons[{index}]"
+        if len(pair) != 2:
+            raise ParamsError(f"{key} = {list(pair)} must be a pair [first, second]")
+        unknown = [name for name in pair if name not in params.models]
+        if unknown:
+            raise ParamsError(
+                f"{key} names unknown model {unknown[0]!r}; expected one of "
+                f"{', '.join(params.models)}"
+            )
+        if pair[0] == pair[1]:
+            raise ParamsError(f"{key} = {list(pair)} compares a model with itself")
+        if frozenset(pair) in seen:
+            raise ParamsError(f"{key} = {list(pair)} is declared twice (in either order)")
+        seen.add(frozenset(pair))
+
+
 def _check_study(params: Params) -> None:
+    _check_comparisons(params)
     crossval = params.study.crossval.models
     unknown = [name for name in crossval if name not in params.models]
     if unknown:

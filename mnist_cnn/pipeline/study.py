@@ -103,10 +103,19 @@ def seeds(layout: Layout, params: Params) -> None:
         for seed in seed_list
     ]
     results = iter(run_study_tasks(layout, params, "seeds", tasks, arrays))
-    runs = {name: [next(results) for _ in seed_list] for name in params.models}
+    records = [
+        summary.run_record(name, seed, next(results))
+        for name in params.models
+        for seed in seed_list
+    ]
     notebook = notebook_figures(layout)
-    metrics = summary.seed_study(runs, seed_list, notebook, params.study.confidence)
-    accuracies = {name: [run["test"]["accuracy"] for run in runs[name]] for name in runs}
+    metrics, details = summary.seed_study(
+        records, notebook, summary.SeedStudySettings.from_params(params)
+    )
+    accuracies = {
+        name: [record["test_accuracy"] for record in records if record["model"] == name]
+        for name in params.models
+    }
     printed = {
         name: values["test_accuracy"]
         for name, values in notebook.items()
@@ -114,9 +123,11 @@ def seeds(layout: Layout, params: Params) -> None:
     }
     picture = figures.seeds_picture(accuracies, printed, params.study.confidence)
     rows_path, picture_path = layout.study_seed_rows, layout.study_picture("seeds")
-    with files.all_or_nothing(layout.study_metrics("seeds"), rows_path, picture_path):
-        files.write_json(layout.study_metrics("seeds"), metrics)
-        files.write_text(rows_path, summary.per_seed_rows(runs, seed_list))
+    metrics_path, details_path = layout.study_metrics("seeds"), layout.study_details("seeds")
+    with files.all_or_nothing(metrics_path, details_path, rows_path, picture_path):
+        files.write_json(metrics_path, metrics)
+        files.write_json(details_path, details)
+        files.write_text(rows_path, summary.per_seed_rows(records))
         files.write_bytes(picture_path, picture)
 
 
@@ -145,10 +156,13 @@ def crossval(layout: Layout, params: Params) -> None:
         for name in settings.models
     }
     pool = len(arrays["pool_images"])
-    metrics = summary.crossval_study(
+    metrics, details = summary.crossval_study(
         scores, pool // settings.folds, pool - pool // settings.folds, params.study.confidence
     )
-    files.write_json(layout.study_metrics("crossval"), metrics)
+    metrics_path, details_path = layout.study_metrics("crossval"), layout.study_details("crossval")
+    with files.all_or_nothing(metrics_path, details_path):
+        files.write_json(metrics_path, metrics)
+        files.write_json(details_path, details)
 
 
 def with_l2(model: ModelParams, factor: float) -> ModelParams:
@@ -183,23 +197,27 @@ def l2_fit(layout: Layout, params: Params) -> None:
     results = iter(run_study_tasks(layout, params, "l2_fit", tasks, arrays))
     histories = {factor: [next(results)["history"] for _ in seed_list] for factor in factors}
     notebook = history.read_reference(layout.notebook_history)[fit.model]
-    metrics = summary.l2_fit_study(histories, notebook, declared_l2(model))
+    metrics, details = summary.l2_fit_study(
+        {factor: summary.curve_errors(runs, notebook) for factor, runs in histories.items()},
+        declared_l2(model),
+    )
     curves = {f"l2 = {factor}": summary.mean_curves(runs) for factor, runs in histories.items()}
-    picture_path = layout.study_picture("l2_fit")
-    with files.all_or_nothing(layout.study_metrics("l2_fit"), picture_path):
+    picture_path, details_path = layout.study_picture("l2_fit"), layout.study_details("l2_fit")
+    with files.all_or_nothing(layout.study_metrics("l2_fit"), details_path, picture_path):
         with files.atomic_directory(layout.study_l2_curves_dir) as staging:
             for factor, runs in histories.items():
                 text = history.beside_reference(summary.mean_curves(runs), notebook)
                 files.write_text(staging / f"l2_{factor}.csv", text)
         files.write_json(layout.study_metrics("l2_fit"), metrics)
+        files.write_json(details_path, details)
         files.write_bytes(picture_path, figures.l2_fit_picture(curves, notebook, fit.model))
 
 
 def report(layout: Layout, params: Params) -> None:
     text = render_study_report(
-        seeds=files.read_json(layout.study_metrics("seeds")),
-        crossval=files.read_json(layout.study_metrics("crossval")),
-        l2_fit=files.read_json(layout.study_metrics("l2_fit")),
+        seeds=files.read_json(layout.study_details("seeds")),
+        crossval=files.read_json(layout.study_details("crossval")),
+        l2_fit=files.read_json(layout.study_details("l2_fit")),
         single_run=files.read_json(layout.evaluate_metrics),
         params=params,
     )

@@ -1,13 +1,15 @@
 """The README's results block, generated from the committed metrics: `make readme`.
 
 The README is written by hand except between its two markers, which this module rewrites from
-metrics/train/*.json, metrics/evaluate.json and study/metrics/seeds.json; a test checks that the
-committed README holds exactly what this would write, so no number in it is copied by hand.
+metrics/train/*.json, metrics/evaluate.json and the study's details (study/reports/); a test
+checks that the committed README holds exactly what this would write, so no number in it is
+copied by hand.
 """
 
 from __future__ import annotations
 
 import sys
+import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,11 +17,17 @@ from typing import Any
 from mnist_cnn import files
 from mnist_cnn.cli import guarded
 from mnist_cnn.errors import DataError
-from mnist_cnn.evaluation.stats import model_pairs
+from mnist_cnn.evaluation.wording import p_phrase, points
 from mnist_cnn.layout import Layout
 from mnist_cnn.params import load_params
-from mnist_cnn.study.report import crossval_models, fold_comparison, seed_comparison
-from mnist_cnn.study.summary import NOTEBOOK_MEASURES
+from mnist_cnn.study.report import (
+    crossval_models,
+    declared,
+    fold_comparison,
+    interval_text,
+    scope_line,
+    when_declared,
+)
 
 BEGIN = "<!-- results: written by `make readme` from the committed metrics; do not edit -->"
 END = "<!-- end of results -->"
@@ -37,50 +45,78 @@ def _spread(summary: Metrics) -> str:
     return f"{summary['mean']:.4f} ± {summary['sd']:.4f}"
 
 
-def comparison_lines(
-    names: list[str], seeds: Metrics, crossval: Metrics | None, confidence: float
-) -> list[str]:
-    """Each model against the one declared before it across seeds, and the cross-validated
-    pairs across folds: one table row each, worded as study/report.md words them."""
-    level = f"{confidence:.0%}"
-    lines = [
-        "How sure: each model against the one declared before it, as an architecture with its",
-        f"training recipe. Over seeds: Welch's t, Holm-adjusted over all {len(seeds['pairs'])} "
-        "pairs; over folds: the",
-        "corrected resampled t. Every pair, and how to read a p-value, in "
-        "[study/report.md](study/report.md).",
+def family_lines(seeds: Metrics, single_run: Metrics, crossval: Metrics | None) -> list[str]:
+    """The declared comparisons across seeds (and the fold question) with their simultaneous
+    intervals and verdicts, worded as study/report.md words them."""
+    family = declared(seeds)
+    joint = f"{seeds['simultaneous_confidence']:.2%}"
+    lines = wrapped(
+        f"Decided: the {len(family)} comparisons declared in params.yaml (`study.comparisons`) "
+        f"{when_declared(seeds)}: the notebook's questions (B over A; dropout; L2 with early "
+        "stopping on top; pooling instead of Flatten). Holm over exactly these "
+        f"{len(family)}; beside each its {joint} simultaneous interval (Bonferroni), which "
+        "the verdict is read off: "
+        "better, no difference larger than X pp (within "
+        f"±{100 * seeds['equivalence_margin']:.2f} pp), or undecided. Welch's t over seeds. "
+        "Other pairs (exploratory), power and the seeds each question needs: "
+        "[study/report.md](study/report.md)."
+    )
+    lines += [
         "",
-        f"| comparison | scope | first minus second [{level} CI] | p | adjusted or plain p "
+        *wrapped(scope_line(seeds, single_run)),
+        "",
+        f"| comparison | scope | first minus second | {joint} simultaneous | p | Holm p "
         "| verdict |",
-        "|---|---|---:|---:|---:|---|",
+        "|---|---|---:|---:|---:|---:|---|",
     ]
-    for first, second in zip(names, names[1:], strict=False):
-        said = seed_comparison(seeds, first, second)
+    for key, result in family.items():
         lines.append(
-            f"| {first} vs {second} | {seeds[first]['runs']} seeds, "
-            f"{seeds['test_images']:,} test images | {said['difference']} {said['interval']} "
-            f"| {said['p']} | Holm {said['p_holm']} | {said['verdict']} |"
+            f"| {key.replace('_vs_', ' vs ')} | {result['seeds']} seeds | "
+            f"{points(result['difference'])} "
+            f"| {interval_text(result['simultaneous_low'], result['simultaneous_high'])} "
+            f"| {p_phrase(result['p_value'])} | {p_phrase(result['p_holm'])} "
+            f"| {result['verdict']} |"
         )
     if crossval is not None:
-        for first, second in model_pairs(crossval_models(crossval)):
-            said = fold_comparison(crossval, first, second, confidence)
+        names = crossval_models(crossval)
+        for first, second in zip(names, names[1:], strict=False):
+            said = fold_comparison(crossval, first, second)
             lines.append(
                 f"| {first} vs {second} | {crossval['folds']} folds, ahead on {said['ahead']} "
-                f"| {said['difference']} {said['interval']} | {said['p']} "
-                f"| plain t {said['p_plain']} | {said['verdict']} |"
+                f"| {said['difference']} | {said['interval']} ({crossval['confidence']:.0%}, "
+                f"corrected; one question) | {said['p']} | - | {said['verdict']} |"
             )
     return lines
+
+
+def wrapped(text: str, width: int = 100) -> list[str]:
+    """A generated sentence as README lines of at most `width` characters."""
+    return textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False)
+
+
+def fidelity_line(seeds: Metrics) -> list[str]:
+    figures = [
+        verdict for model in seeds["notebook"]["figures"].values() for verdict in model.values()
+    ]
+    misses = sum(not verdict["within_prediction_interval"] for verdict in figures)
+    chance = len(figures) * (1 - seeds["confidence"])
+    return wrapped(
+        f"The notebook's figures against our spread: {misses} of the {len(figures)} that vary "
+        f"across our runs miss the {seeds['confidence']:.0%} prediction interval for one more "
+        f"run (about {chance:.1f} would by chance); the table, and what reading the code says "
+        "about the misses, in [study/report.md](study/report.md)."
+    )
 
 
 def results_block(
     training: Mapping[str, Metrics],
     single_run: Metrics,
     seeds: Metrics,
-    confidence: float,
     crossval: Metrics | None = None,
 ) -> str:
+    """The block from the seed study's and fold study's details (study/reports/*.json)."""
     names = list(training)
-    runs = seeds[names[0]]["runs"]
+    runs = seeds["models"][names[0]]["test_accuracy"]["n"]
     lines = [
         BEGIN,
         "",
@@ -89,33 +125,16 @@ def results_block(
         "|---|---:|---:|---:|---:|",
     ]
     for name in names:
-        printed = seeds["notebook"].get(name, {}).get("test_accuracy")
+        printed = seeds["notebook"]["figures"].get(name, {}).get("test_accuracy")
         shown = "-" if printed is None else f"{printed['value']:.4f}"
         lines.append(
             f"| {name} | {training[name]['num_params']:,} | {_one_run(single_run[name]['test'])} "
-            f"| {_spread(seeds[name]['test']['accuracy'])} | {shown} |"
+            f"| {_spread(seeds['models'][name]['test_accuracy'])} | {shown} |"
         )
-    lines += ["", *comparison_lines(names, seeds, crossval, confidence)]
-    lines += [
-        "",
-        "Each figure the notebook printed, against our runs: inside their range, and inside the",
-        f"{confidence:.0%} prediction interval for one more run of ours?",
-        "",
-        "| model | figure | notebook | our runs | in range | in interval |",
-        "|---|---|---:|---:|---|---|",
-    ]
-    for name, figures in seeds["notebook"].items():
-        for figure, verdict in figures.items():
-            measure: Any = seeds[name]
-            for key in NOTEBOOK_MEASURES[figure].split("."):
-                measure = measure[key]
-            digits = 1 if figure == "epochs_run" else 4
-            lines.append(
-                f"| {name} | {figure} | {verdict['value']:.{digits}f} "
-                f"| {measure['min']:.{digits}f}-{measure['max']:.{digits}f} "
-                f"| {'yes' if verdict['within_range'] else 'no'} "
-                f"| {'yes' if verdict['within_prediction_interval'] else 'no'} |"
-            )
+    lines += ["", *family_lines(seeds, single_run, crossval)]
+    if "restated_from" in seeds:
+        lines += ["", *wrapped(f"Pending the re-run: {seeds['restated_from']}")]
+    lines += ["", *fidelity_line(seeds)]
     return "\n".join([*lines, "", END])
 
 
@@ -141,7 +160,7 @@ def single_run_block(training: Mapping[str, Metrics], single_run: Metrics) -> st
         )
     lines += [
         "",
-        "No seed study is committed yet (`study/metrics/seeds.json`):",
+        "No seed study is committed yet (`study/reports/seeds.json`):",
         "`dvc repro study/dvc.yaml:seeds`, then `make readme`.",
     ]
     return "\n".join([*lines, "", END])
@@ -151,14 +170,13 @@ def current_block(layout: Layout) -> str:
     params = load_params(layout.params_file)
     training = {name: files.read_json(layout.train_metrics(name)) for name in params.models}
     single_run = files.read_json(layout.evaluate_metrics)
-    if not layout.study_metrics("seeds").is_file():
+    if not layout.study_details("seeds").is_file():
         return single_run_block(training, single_run)
-    crossval_path = layout.study_metrics("crossval")
+    crossval_path = layout.study_details("crossval")
     return results_block(
         training,
         single_run,
-        files.read_json(layout.study_metrics("seeds")),
-        params.study.confidence,
+        files.read_json(layout.study_details("seeds")),
         files.read_json(crossval_path) if crossval_path.is_file() else None,
     )
 

@@ -45,33 +45,59 @@ def _critical_t(confidence: float, df: float) -> float:
     return float(scipy_stats.t.ppf((1 + confidence) / 2, df))
 
 
-def replicate_summary(values: Sequence[float], confidence: float = 0.95) -> dict[str, Any]:
+def replicate_summary(
+    values: Sequence[float],
+    confidence: float = 0.95,
+    bounds: tuple[float, float] = (-math.inf, math.inf),
+) -> dict[str, Any]:
     """Mean and spread of one recipe's runs, with two intervals that answer different questions.
 
     ci_low..ci_high: where the recipe's true mean lies, mean +- t * sd / sqrt(n).
     pi_low..pi_high: where one more independent run will land, mean +- t * sd * sqrt(1 + 1/n);
     a single published number is one such run, so this is the interval to compare it with.
-    t is t_{(1+c)/2, n-1} and sd the sample standard deviation (ddof = 1).
+    t is t_{(1+c)/2, n-1} and sd the sample standard deviation (ddof = 1). Both intervals are
+    clamped to `bounds`, the values that can occur (accuracies in [0, 1]; epochs between the
+    earliest early stop and the cap): the t interval knows nothing of them.
     """
     _check_confidence(confidence)
     array = _finite_values(values, "a replicate summary")
-    n = array.size
-    mean = float(np.mean(array))
     sd = 0.0 if _without_spread(array) else float(np.std(array, ddof=1))
+    moments = {
+        "n": int(array.size),
+        "mean": float(np.mean(array)),
+        "sd": sd,
+        "min": float(np.min(array)),
+        "max": float(np.max(array)),
+    }
+    return summary_from_moments(moments, confidence, bounds)
+
+
+def summary_from_moments(
+    moments: Mapping[str, float],
+    confidence: float,
+    bounds: tuple[float, float] = (-math.inf, math.inf),
+) -> dict[str, Any]:
+    """`replicate_summary`'s intervals from n, mean, sd, min and max alone."""
+    _check_confidence(confidence)
+    n, mean, sd = int(moments["n"]), float(moments["mean"]), float(moments["sd"])
+    if n < 2:
+        raise ValueError(f"a replicate summary needs at least 2 values, got {n}")
     critical = _critical_t(confidence, n - 1)
     ci_half_width = critical * sd / math.sqrt(n)
     pi_half_width = critical * sd * math.sqrt(1 + 1 / n)
+    ci_low, ci_high = clamped(mean - ci_half_width, mean + ci_half_width, bounds)
+    pi_low, pi_high = clamped(mean - pi_half_width, mean + pi_half_width, bounds)
     return {
         "n": n,
         "confidence": confidence,
         "mean": mean,
         "sd": sd,
-        "ci_low": mean - ci_half_width,
-        "ci_high": mean + ci_half_width,
-        "pi_low": mean - pi_half_width,
-        "pi_high": mean + pi_half_width,
-        "min": float(np.min(array)),
-        "max": float(np.max(array)),
+        "ci_low": ci_low,
+        "ci_high": ci_high,
+        "pi_low": pi_low,
+        "pi_high": pi_high,
+        "min": float(moments["min"]),
+        "max": float(moments["max"]),
     }
 
 
@@ -96,7 +122,11 @@ def _limit_p_value(difference: float) -> float:
 
 
 def welch_t_test(
-    first: Sequence[float], second: Sequence[float], confidence: float = 0.95
+    first: Sequence[float],
+    second: Sequence[float],
+    confidence: float = 0.95,
+    image_variance: float = 0.0,
+    images: int | None = None,
 ) -> dict[str, Any]:
     """Welch's unequal-variance t-test of mean(first) - mean(second) over independent runs.
 
@@ -104,32 +134,53 @@ def welch_t_test(
     freedom df = se^4 / ((s1^2/n1)^2/(n1-1) + (s2^2/n2)^2/(n2-1)); the interval is
     difference +- t_{(1+c)/2, df} * se and p = 2 * P(T_df > |t|).
 
-    Both samples without any spread (every run of each recipe gave the same number): se = 0,
-    t and df are None, the interval shrinks to the difference itself and the p-value is the
-    limit described in `_limit_p_value`.
+    Without `image_variance` every run was scored on the same test images, so the result is
+    conditional on them. With it (`test_image_variance`, estimated from `images` test images)
+    the variance that comes from which test images were drawn is added to se^2 as a third
+    term, with images - 1 degrees of freedom in the Satterthwaite sum: the interval then
+    speaks of the recipes on new images of the same kind.
+
+    Both samples without any spread (every run of each recipe gave the same number) and no
+    image term: se = 0, t and df are None, the interval shrinks to the difference itself and
+    the p-value is the limit described in `_limit_p_value`.
     """
     _check_confidence(confidence)
     first_runs = _finite_values(first, "Welch's test (first sample)")
     second_runs = _finite_values(second, "Welch's test (second sample)")
+    if image_variance < 0 or (image_variance > 0 and (images is None or images < 2)):
+        raise ValueError(
+            f"image_variance must be >= 0 and come with images >= 2, got {image_variance} "
+            f"and {images}"
+        )
     difference = float(np.mean(first_runs) - np.mean(second_runs))
-    first_term = float(np.var(first_runs, ddof=1)) / first_runs.size
-    second_term = float(np.var(second_runs, ddof=1)) / second_runs.size
-    if _without_spread(first_runs) and _without_spread(second_runs):
-        return _welch_result(difference, 0.0, None, None, _limit_p_value(difference))
-    standard_error = math.sqrt(first_term + second_term)
-    df = standard_error**4 / (
-        first_term**2 / (first_runs.size - 1) + second_term**2 / (second_runs.size - 1)
-    )
+    first_term = 0.0 if _without_spread(first_runs) else float(np.var(first_runs, ddof=1))
+    second_term = 0.0 if _without_spread(second_runs) else float(np.var(second_runs, ddof=1))
+    terms = [
+        (first_term / first_runs.size, first_runs.size - 1),
+        (second_term / second_runs.size, second_runs.size - 1),
+        (image_variance, (images or 2) - 1),
+    ]
+    variance = sum(term for term, _ in terms)
+    if variance <= 0:
+        return _welch_result(difference, 0.0, None, None, _limit_p_value(difference), 0.0)
+    standard_error = math.sqrt(variance)
+    df = variance**2 / sum(term**2 / dof for term, dof in terms if term > 0)
     half_width = _critical_t(confidence, df) * standard_error
     t = difference / standard_error
-    return _welch_result(difference, half_width, t, df, _two_sided_p(t, df))
+    return _welch_result(difference, half_width, t, df, _two_sided_p(t, df), standard_error)
 
 
 def _welch_result(
-    difference: float, half_width: float, t: float | None, df: float | None, p_value: float
+    difference: float,
+    half_width: float,
+    t: float | None,
+    df: float | None,
+    p_value: float,
+    standard_error: float,
 ) -> dict[str, Any]:
     return {
         "difference": difference,
+        "standard_error": standard_error,
         "ci_low": difference - half_width,
         "ci_high": difference + half_width,
         "t": t,
@@ -293,3 +344,153 @@ def fidelity(value: float, summary: Mapping[str, Any]) -> dict[str, Any]:
         "within_range": bool(summary["min"] <= value <= summary["max"]),
         "within_prediction_interval": bool(summary["pi_low"] <= value <= summary["pi_high"]),
     }
+
+
+def test_image_variance(
+    first_correct: Sequence[Sequence[bool]], second_correct: Sequence[Sequence[bool]]
+) -> float:
+    """The variance that the draw of the test images adds to a difference in mean accuracy.
+
+    Each run of a recipe is scored on the same N test images; row r of `first_correct` says,
+    image by image, whether run r got it right. A new set of N images of the same kind would
+    move the difference of the two recipes' mean accuracies by the spread of its per-image
+    terms d_i = q_i - r_i (q_i, r_i: the share of each recipe's runs that got image i right):
+    Var = Var_i(true d_i) / N. The observed d_i also carry each image's seed-to-seed noise,
+    which the runs' own spread already counts, so its expected share is taken out:
+
+        Var = (s_d^2 - mean_i(v_i / n1 + w_i / n2)) / N,   floored at 0,
+
+    with s_d^2 the sample variance of the d_i over images and v_i = q_i (1 - q_i) n1 / (n1 - 1)
+    (w_i alike) the unbiased per-image variance over runs. This is the clustered variance of a
+    mean over items answered several times (Miller, E. (2024). Adding error bars to evals:
+    a statistical approach to language model evaluations. arXiv:2411.00640, sections 2-3),
+    written for a difference of two recipes evaluated on the same items.
+    """
+    first_runs = np.asarray(first_correct, dtype=float)
+    second_runs = np.asarray(second_correct, dtype=float)
+    if first_runs.ndim != 2 or second_runs.ndim != 2 or first_runs.shape[1] != second_runs.shape[1]:
+        raise ValueError(
+            "test_image_variance needs one row per run and one column per test image, the same "
+            f"images for both, got shapes {first_runs.shape} and {second_runs.shape}"
+        )
+    if min(first_runs.shape[0], second_runs.shape[0]) < 2 or first_runs.shape[1] < 2:
+        raise ValueError("test_image_variance needs at least 2 runs of each and 2 test images")
+    if not np.all(np.isin(first_runs, (0, 1))) or not np.all(np.isin(second_runs, (0, 1))):
+        raise ValueError("test_image_variance needs correctness as 0/1 (or False/True) values")
+    images = first_runs.shape[1]
+    first_share, second_share = first_runs.mean(axis=0), second_runs.mean(axis=0)
+    differences = first_share - second_share
+    seed_noise = _share_variance(first_share, first_runs.shape[0]) / first_runs.shape[0]
+    seed_noise += _share_variance(second_share, second_runs.shape[0]) / second_runs.shape[0]
+    between_images = float(np.var(differences, ddof=1)) - float(np.mean(seed_noise))
+    return max(0.0, between_images) / images
+
+
+def _share_variance(share: np.ndarray, runs: int) -> np.ndarray:
+    """Unbiased variance over `runs` 0/1 outcomes whose mean is `share`."""
+    return share * (1 - share) * runs / (runs - 1)
+
+
+def simultaneous_confidence(confidence: float, family_size: int) -> float:
+    """Bonferroni: each of m intervals at 1 - (1 - c) / m, so that all m cover at once with
+    probability at least c. An interval that excludes 0 at this level is exactly a
+    Bonferroni-adjusted p below 1 - c, and Holm's step-down rejects at least those, so a
+    "better" read off these intervals is always one Holm also makes."""
+    _check_confidence(confidence)
+    if family_size < 1:
+        raise ValueError(f"a family needs at least one comparison, got {family_size}")
+    return 1 - (1 - confidence) / family_size
+
+
+def clamped(low: float, high: float, bounds: tuple[float, float]) -> tuple[float, float]:
+    """An interval intersected with the values that can occur (accuracies in [0, 1])."""
+    return max(low, bounds[0]), min(high, bounds[1])
+
+
+def verdict(first: str, second: str, low: float, high: float, margin: float) -> str:
+    """What an interval for first minus second decides, in words that cannot contradict it.
+
+    Excludes 0: the side it lies on is better. Inside +-margin: "no difference larger than X
+    pp", X the interval's farthest end rounded up to 0.01 pp. Otherwise: "undecided".
+    """
+    if low > 0:
+        return f"{first} is better"
+    if high < 0:
+        return f"{second} is better"
+    if max(-low, high) <= margin:
+        bound = math.ceil(round(max(-low, high) * 10_000, 6)) / 100
+        return f"no difference larger than {bound:.2f} pp"
+    return "undecided"
+
+
+def _difference_standard_error(
+    first_sd: float, second_sd: float, seeds: int, image_variance: float, images: int | None
+) -> tuple[float, float]:
+    """se and Welch-Satterthwaite df of a difference of two means over `seeds` runs each."""
+    terms = [(first_sd**2 / seeds, seeds - 1), (second_sd**2 / seeds, seeds - 1)]
+    if image_variance > 0:
+        terms.append((image_variance, (images or 2) - 1))
+    variance = sum(term for term, _ in terms)
+    if variance <= 0:
+        return 0.0, math.inf
+    return math.sqrt(variance), variance**2 / sum(term**2 / dof for term, dof in terms if term)
+
+
+def detectable_difference(
+    first_sd: float,
+    second_sd: float,
+    seeds: int,
+    alpha: float,
+    power: float,
+    image_variance: float = 0.0,
+    images: int | None = None,
+) -> float:
+    """The true difference a two-sided Welch test at level `alpha` detects with `power`.
+
+    The usual approximation (e.g. Cohen, J. (1988). Statistical Power Analysis for the
+    Behavioral Sciences, ch. 2): delta = (t_{1 - alpha/2, df} + t_{power, df}) * se, with se
+    = sqrt(s1^2/n + s2^2/n [+ image variance]) and df by Welch-Satterthwaite; the exact
+    noncentral-t answer is slightly larger for few degrees of freedom. For a family, pass
+    alpha / m (Bonferroni), the level each comparison's simultaneous interval uses.
+    """
+    if seeds < 2 or not 0 < alpha < 1 or not 0 < power < 1:
+        raise ValueError(
+            f"power needs seeds >= 2, alpha and power in (0, 1); got {seeds}, {alpha}, {power}"
+        )
+    standard_error, df = _difference_standard_error(
+        first_sd, second_sd, seeds, image_variance, images
+    )
+    critical = float(scipy_stats.t.ppf(1 - alpha / 2, df))
+    return (critical + float(scipy_stats.t.ppf(power, df))) * standard_error
+
+
+def seeds_to_decide(
+    difference: float,
+    first_sd: float,
+    second_sd: float,
+    alpha: float,
+    power: float,
+    margin: float,
+    most: int,
+    image_variance: float = 0.0,
+    images: int | None = None,
+) -> int | None:
+    """The fewest seeds per recipe (2..most) that would decide a comparison, or None.
+
+    Taking the observed difference and spreads as true: decided as a difference when the
+    detectable difference (at `power`) is at most |difference|; decided as "no difference
+    larger than margin" when the interval expected around it, |difference| + t_{1-alpha/2}
+    * se, stays within margin. The test-image variance does not shrink with more seeds, so
+    where it alone is too large no number of seeds decides (None).
+    """
+    for seeds in range(2, most + 1):
+        if detectable_difference(
+            first_sd, second_sd, seeds, alpha, power, image_variance, images
+        ) <= abs(difference):
+            return seeds
+        standard_error, df = _difference_standard_error(
+            first_sd, second_sd, seeds, image_variance, images
+        )
+        if abs(difference) + _critical_t(1 - alpha, df) * standard_error <= margin:
+            return seeds
+    return None

@@ -245,3 +245,80 @@ def test_fidelity_against_range_and_prediction_interval():
     assert not six["within_range"] and six["within_prediction_interval"]
     eight = stats.fidelity(8.0, summary)
     assert not eight["within_range"] and not eight["within_prediction_interval"]
+
+
+# Hand-computed checks of the statistics that make the declared family decisive.
+
+
+def test_test_image_variance_removes_the_seed_noise_each_image_carries():
+    # Two runs of each recipe on four images. Shares right per image: first (1, 1, 0.5, 0),
+    # second (1, 0, 1, 0); d = (0, 1, -0.5, 0), mean 0.125, sample variance 1.1875 / 3.
+    # Seed noise: image 3 of the first recipe, 0.5 * 0.5 * 2 / 1 = 0.5, divided by 2 runs:
+    # 0.25, averaged over 4 images: 0.0625. (1.1875 / 3 - 0.0625) / 4 = 1 / 12.
+    first = [[1, 1, 1, 0], [1, 1, 0, 0]]
+    second = [[1, 0, 1, 0], [1, 0, 1, 0]]
+    assert stats.test_image_variance(first, second) == pytest.approx(1 / 12)
+
+
+def test_test_image_variance_is_zero_when_the_recipes_agree_on_every_image():
+    same = [[1, 0, 1, 1], [1, 0, 1, 1]]
+    assert stats.test_image_variance(same, same) == 0.0
+
+
+def test_test_image_variance_rejects_runs_on_different_images():
+    with pytest.raises(ValueError, match="the same images"):
+        stats.test_image_variance([[1, 0], [1, 1]], [[1, 0, 1], [1, 1, 1]])
+
+
+def test_welch_adds_the_image_variance_as_a_third_term():
+    # Seed terms 1/3 and 1/3 (sd 1, 3 runs each) plus 1/3 from 4 images: se = 1;
+    # df = 1 / ((1/9)/2 + (1/9)/2 + (1/9)/3) = 27 / 4.
+    result = stats.welch_t_test([1, 2, 3], [4, 5, 6], image_variance=1 / 3, images=4)
+    assert result["standard_error"] == pytest.approx(1.0)
+    assert result["df"] == pytest.approx(6.75)
+    assert result["t"] == pytest.approx(-3.0)
+
+
+def test_simultaneous_confidence_is_bonferroni():
+    assert stats.simultaneous_confidence(0.95, 4) == pytest.approx(0.9875)
+    assert stats.simultaneous_confidence(0.95, 1) == pytest.approx(0.95)
+
+
+def test_verdicts_follow_the_interval_beside_them():
+    assert stats.verdict("A", "B", 0.0001, 0.003, 0.0015) == "A is better"
+    assert stats.verdict("A", "B", -0.003, -0.0001, 0.0015) == "B is better"
+    assert stats.verdict("A", "B", -0.00071, 0.0012, 0.0015) == (
+        "no difference larger than 0.12 pp"
+    )
+    assert stats.verdict("A", "B", -0.002, 0.001, 0.0015) == "undecided"
+
+
+def test_detectable_difference_by_hand():
+    # sd 0.001 for both, 5 seeds each: se = sqrt(2e-6 / 5) = 0.000632456, df = 8;
+    # t(0.975, 8) = 2.306004 and t(0.80, 8) = 0.888890 from tables: 3.194894 * se.
+    detectable = stats.detectable_difference(0.001, 0.001, 5, alpha=0.05, power=0.8)
+    assert detectable == pytest.approx(0.0020206, rel=1e-4)
+
+
+def test_seeds_to_decide_a_difference_by_hand():
+    # 4 seeds: se = 0.000707107, df 6, (2.446912 + 0.905785) * se = 0.0023707 <= 0.0025;
+    # 3 seeds: se = 0.00081650, df 4, (2.776445 + 0.940965) * se = 0.0030353 > 0.0025.
+    assert stats.seeds_to_decide(0.0025, 0.001, 0.001, 0.05, 0.8, 0.0015, 25) == 4
+
+
+def test_seeds_to_decide_an_equivalence_by_hand():
+    # No difference, sd 0.0005: 2 seeds give 4.302653 * 0.0005 = 0.00215 > 0.0015;
+    # 3 seeds give 2.776445 * 0.00040825 = 0.0011335 <= 0.0015.
+    assert stats.seeds_to_decide(0.0, 0.0005, 0.0005, 0.05, 0.8, 0.0015, 25) == 3
+
+
+def test_no_number_of_seeds_beats_the_test_image_variance():
+    # The image term alone (se 0.001, about 1.96 * 0.001 = 0.00196 > 0.0015) stays.
+    assert stats.seeds_to_decide(0.0, 0.0005, 0.0005, 0.05, 0.8, 0.0015, 25, 1e-6, 10_000) is None
+
+
+def test_replicate_summary_clamps_its_intervals_to_the_possible_values():
+    summary = stats.replicate_summary([0.999, 1.0, 1.0], bounds=(0.0, 1.0))
+    assert summary["ci_high"] == 1.0
+    assert summary["pi_high"] == 1.0
+    assert summary["pi_low"] < summary["mean"]

@@ -56,11 +56,13 @@ def test_plain_repro_leaves_the_study_alone_and_study_repro_runs_it_once(study_r
     shown = json.loads(run(["dvc", "metrics", "show", "--json"], study_repo).stdout)
     metrics = next(iter(shown.values()))["data"]
     seeds = metrics["study/metrics/seeds.json"]["data"]
-    assert seeds["B"]["runs"] == 2
-    assert {"mean", "sd", "ci_low", "ci_high"} <= set(seeds["B"]["test"]["accuracy"])
-    assert "p_holm" in seeds["pairs"]["A_vs_B"]["test_accuracy"]
+    assert set(seeds["models"]["B"]) == {"test_accuracy_mean", "test_accuracy_sd"}
+    assert "p_holm" in seeds["comparisons"]["A_vs_B"]
     crossval = metrics["study/metrics/crossval.json"]["data"]
-    assert crossval["pairs"]["A_vs_B"]["corrected"]["folds"] == 2
+    assert set(crossval["comparisons"]["A_vs_B"]) == {"difference", "low", "high", "p"}
+    details = json.loads((study_repo / "study/reports/seeds.json").read_text())
+    assert details["models"]["B"]["test_accuracy"]["n"] == 2
+    assert details["family"] == ["A_vs_B", "B_vs_B_adj", "B_adj_vs_B_adj2", "B_vs_B_gap"]
     plots = json.loads(run(["dvc", "plots", "show", "--json"], study_repo).stdout)["data"]
     strip = plots["study/plots/seeds.csv"][0]["content"]
     assert strip["encoding"]["x"]["type"] == "nominal"  # the project's strip template
@@ -93,7 +95,8 @@ def test_a_killed_study_resumes_without_training_finished_tasks_again(study_repo
     again = run(command, study_repo)
     assert f"study: {finished} of 10 from stored results" in again.stderr
     assert again.stderr.count(" done (") == 10 - finished
-    assert json.loads((study_repo / "study/metrics/seeds.json").read_text())["B"]["runs"] == 2
+    details = json.loads((study_repo / "study/reports/seeds.json").read_text())
+    assert details["models"]["B"]["test_accuracy"]["n"] == 2
 
 
 def repro_seeds(repo) -> subprocess.CompletedProcess[str]:

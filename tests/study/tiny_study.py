@@ -18,7 +18,7 @@ MODELS = ("A", "B_adj2")
 def tiny_study_params(mirror: Path, engine: str, models: tuple[str, ...] = MODELS) -> dict:
     raw: dict[str, Any] = shrink_params(load_repo_params(), mirror, write_idx_set(mirror))
     raw["models"] = {name: raw["models"][name] for name in models}
-    raw["study"].update(replicates=2)
+    raw["study"].update(replicates=2, comparisons=[list(models[:2])])
     raw["study"]["crossval"].update(folds=2, models=list(models[:2]))
     raw["study"]["l2_fit"].update(factors=[0.001, 0.002], replicates=1)
     raw["runtime"].update(study_engine=engine, study_parallel=2)

@@ -104,13 +104,21 @@ def test_the_study_writes_where_the_layout_says_from_the_repository_root():
     assert all(stage["wdir"] == ".." for stage in study.values())
     assert declared(study["seeds"], "metrics") == as_text(LAYOUT.study_metrics("seeds"))
     assert declared(study["seeds"], "outs") == as_text(
-        LAYOUT.study_runs("seeds"), LAYOUT.study_seed_rows, LAYOUT.study_picture("seeds")
+        LAYOUT.study_runs("seeds"),
+        LAYOUT.study_details("seeds"),
+        LAYOUT.study_seed_rows,
+        LAYOUT.study_picture("seeds"),
     )
     assert declared(study["crossval"], "metrics") == as_text(LAYOUT.study_metrics("crossval"))
-    assert declared(study["crossval"], "outs") == as_text(LAYOUT.study_runs("crossval"))
+    assert declared(study["crossval"], "outs") == as_text(
+        LAYOUT.study_runs("crossval"), LAYOUT.study_details("crossval")
+    )
     assert declared(study["l2_fit"], "metrics") == as_text(LAYOUT.study_metrics("l2_fit"))
     assert declared(study["l2_fit"], "outs") == as_text(
-        LAYOUT.study_runs("l2_fit"), LAYOUT.study_l2_curves_dir, LAYOUT.study_picture("l2_fit")
+        LAYOUT.study_runs("l2_fit"),
+        LAYOUT.study_details("l2_fit"),
+        LAYOUT.study_l2_curves_dir,
+        LAYOUT.study_picture("l2_fit"),
     )
     assert declared(study["report"], "outs") == as_text(LAYOUT.study_report)
     for name in ("seeds", "crossval", "l2_fit"):

@@ -29,14 +29,16 @@ def discordant(only_first: int, only_second: int) -> dict:
 def test_a_significant_pair_is_stated_as_a_win_with_its_counts():
     pair = discordant(15, 31)
     assert paired_sentence("B", "B_adj", pair, 0.05) == (
-        "B_adj beats B on the test set: 31 vs 15 discordant images, p = 0.026."
+        "B_adj beats B on these test images (this run of each): 31 vs 15 discordant images, "
+        "p = 0.026."
     )
 
 
 def test_a_pair_above_the_significance_level_is_no_significant_difference():
     pair = discordant(12, 20)
     assert paired_sentence("B", "B_gap", pair, 0.05) == (
-        "B vs B_gap: no significant difference on the test set: 12 vs 20 discordant images, "
+        "B vs B_gap: no significant difference on these test images (this run of each): 12 vs 20 "
+        "discordant images, "
         "p = 0.215."
     )
 
@@ -89,8 +91,11 @@ def test_best_model_sentence_names_who_it_beats():
     sentence = best_model_sentence(
         {k: v for k, v in results.items() if k != "pairs"}, results["pairs"], settings.significance
     )
-    assert sentence.startswith("Highest test accuracy: B (")
-    assert "significantly better than A" in sentence
+    assert sentence.startswith("Highest test accuracy in this run: B (")
+    assert "On these test images this network is significantly better than this run's A" in (
+        sentence
+    )
+    assert sentence.endswith("is the seed study's question: study/report.md.")
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -111,7 +116,8 @@ def test_a_p_value_that_underflowed_reads_as_an_upper_bound():
     pair = discordant(5144, 206)
     assert pair["p_value"] == 0.0
     assert paired_sentence("A", "B_gap", pair, 0.05) == (
-        "A beats B_gap on the test set: 5144 vs 206 discordant images, p < 1e-300."
+        "A beats B_gap on these test images (this run of each): 5144 vs 206 discordant images, "
+        "p < 1e-300."
     )
 
 

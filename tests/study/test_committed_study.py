@@ -1,0 +1,31 @@
+"""The committed study files are what the current code states from the committed runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mnist_cnn.layout import Layout
+from tests.helpers import REPO_ROOT
+from tools.restate_study import restated
+
+LAYOUT = Layout(REPO_ROOT)
+REVISION = "f53cb09"
+
+
+def committed_details() -> dict:
+    return json.loads(LAYOUT.study_details("seeds").read_text(encoding="utf-8"))
+
+
+@pytest.mark.skipif(
+    "restated_from" not in committed_details(), reason="the study has been re-run since"
+)
+def test_the_restated_study_files_are_what_the_current_code_gives():
+    for part, (metrics, details) in restated(REVISION, LAYOUT).items():
+        for written, path in (
+            (metrics, LAYOUT.study_metrics(part)),
+            (details, LAYOUT.study_details(part)),
+        ):
+            on_disk = json.loads(path.read_text(encoding="utf-8"))
+            assert json.loads(json.dumps(written)) == on_disk, f"rerun tools.restate_study: {path}"
