@@ -100,11 +100,17 @@ def _images_differ(images: dict[str, Path], base: str) -> bool:
     return images[base].read_bytes() != images[WORKSPACE].read_bytes()
 
 
-def plot_section(plots: list[Plot]) -> str:
+def plot_section(plots: list[Plot], plots_link: str | None) -> str:
+    """Each changed plot's pictures side by side; with `plots_link`, a link there per plot
+    instead (a host that cannot show the pictures inline keeps them elsewhere)."""
     if not plots:
         return "No plot changed.\n"
     parts = []
     for plot in plots:
+        if plots_link is not None:
+            files = ", ".join(f"`{Path(path).name}`" for _, path in plot.pictures)
+            parts.append(f"### {plot.name}\n\nPictures {files}: [download]({plots_link})\n")
+            continue
         # One table row of pictures under their captions: base and branch side by side.
         captions = " | ".join(caption for caption, _ in plot.pictures)
         rule = " | ".join("---" for _ in plot.pictures)
@@ -114,10 +120,12 @@ def plot_section(plots: list[Plot]) -> str:
 
 
 def table_or_none(markdown: str, nothing: str) -> str:
-    return markdown.strip() + "\n" if markdown.strip() else nothing + "\n"
+    """DVC's Markdown table, or `nothing` when it has no rows (DVC may print the header alone)."""
+    rows = [line for line in markdown.splitlines() if line.startswith("|")]
+    return markdown.strip() + "\n" if len(rows) > 2 else nothing + "\n"
 
 
-def build_report(repo: Path, base: str, output: Path) -> str:
+def build_report(repo: Path, base: str, output: Path, plots_link: str | None = None) -> str:
     """The report's Markdown; changed plots are drawn into a folder beside `output`."""
     params = dvc(["params", "diff", base, "--md"], repo)
     metrics = dvc(["metrics", "diff", base, "--md"], repo)
@@ -134,7 +142,7 @@ def build_report(repo: Path, base: str, output: Path) -> str:
         "Produced by `make pr-report` (tools/pr_report.py) with DVC's own diffs.\n\n"
         f"## Params\n\n{table_or_none(params, 'No param changed.')}\n"
         f"## Metrics\n\n{table_or_none(metrics, 'No metric changed.')}\n"
-        f"## Plots\n\n{plot_section(plots)}"
+        f"## Plots\n\n{plot_section(plots, plots_link)}"
     )
 
 
@@ -144,9 +152,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--out", type=Path, default=Path("pr-report.md"), help="the Markdown file to write"
     )
+    parser.add_argument(
+        "--plots-link",
+        metavar="URL",
+        help="link each changed plot to URL (where the pictures are kept) instead of inlining it",
+    )
     args = parser.parse_args(argv)
     try:
-        report = build_report(Path.cwd(), args.base, args.out.resolve())
+        report = build_report(Path.cwd(), args.base, args.out.resolve(), args.plots_link)
     except ReportError as error:
         print(f"pr-report: {error}", file=sys.stderr)
         raise SystemExit(EXIT_FAILED) from None
