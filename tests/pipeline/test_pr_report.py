@@ -116,3 +116,16 @@ def test_an_unknown_base_is_one_line_and_exit_2(two_branches: Path) -> None:
         "ERROR: unknown Git revision 'no-such-branch'"
     ]
     assert not (two_branches / "pr-report.md").exists()
+
+
+def test_nothing_changed_says_so_and_links_stand_in_for_pictures(two_branches: Path) -> None:
+    unchanged = pr_report(two_branches, "--base", "more-dropout", "--plots-link", "https://x.test")
+    assert unchanged.returncode == 0, unchanged.stderr
+    report = (two_branches / "pr-report.md").read_text()
+    for section in ("No param changed.", "No metric changed.", "No plot changed."):
+        assert section in report.splitlines()
+    linked = pr_report(two_branches, "--base", "main", "--plots-link", "https://x.test/run/1")
+    assert linked.returncode == 0, linked.stderr
+    report = (two_branches / "pr-report.md").read_text()
+    assert "![" not in report
+    assert report.count("[download](https://x.test/run/1)") == 2
