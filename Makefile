@@ -5,12 +5,14 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Everything `make lint` checks and `make format` rewrites.
 CODE := mnist_cnn stages tests benchmarks tools
+# The git revision `make pr-report` compares the workspace with.
+BASE ?= main
 # The model `make predict` asks; any model declared in params.yaml, or a .keras file.
 MODEL ?= B_adj2
 # The page `dvc plots show` fills in (.dvc/config names it): chart libraries inline, no CDN.
 PLOTS_PAGE := .dvc/plots_page.html
 
-.PHONY: setup lock repro study readme test test-fast lint format plots predict
+.PHONY: setup lock repro study readme test test-fast lint format plots predict artifacts pr-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +25,14 @@ setup: $(BIN)/python
 ## lock: re-resolve pyproject.toml's dependencies into requirements/, one hashed file per platform
 lock:
 	$(BIN)/python -m tools.lock
+
+## artifacts: rewrite dvc.yaml's artifacts section (the model registry) from params.yaml's models
+artifacts:
+	$(BIN)/python -m tools.artifacts
+
+## pr-report: pr-report.md, what the workspace changes against BASE (docs/pull-requests.md)
+pr-report:
+	$(BIN)/python -m tools.pr_report --base $(BASE)
 
 ## repro: run the whole pipeline (only the stages whose inputs changed)
 repro:
@@ -59,11 +69,15 @@ FAST_TESTS := -m "not slow and not integration"
 test-fast:
 	$(call pytest_side_by_side,$(FAST_TESTS) --shard 0/2,$(FAST_TESTS) --shard 1/2)
 
-## lint: style, layout and type checks of the pipeline code (what .ci/run checks)
+## lint: style, layout and type checks of the pipeline code, security checks of the CI workflows
+## (what .ci/run checks)
 lint:
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/mypy mnist_cnn stages tools
+	$(BIN)/zizmor --offline --quiet .github/workflows
+	@if command -v actionlint >/dev/null; then actionlint; else \
+		echo "lint: actionlint is not installed, workflows unchecked by it (docs/pull-requests.md)"; fi
 
 ## format: rewrite what `make lint` checks in ruff's layout and apply ruff's safe fixes
 format:

@@ -3,7 +3,8 @@
 On a locked platform: uv, pinned and hash-checked by pip; then `uv pip sync` of the lock in
 requirements/ (hash-checked, and it removes whatever the lock does not list); then the project
 itself, editable and without dependencies. uv because it installed the Linux lock several times
-faster than pip (docs/platform.md). A platform with no lock gets pyproject.toml's unpinned install.
+faster than pip (docs/platform.md). A platform with no lock gets pyproject.toml's unpinned
+install, resolved by uv too: pip's resolver backtracks for many minutes on these dependencies.
 Runs in a bare virtual environment, so it imports the standard library only.
 """
 
@@ -16,7 +17,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from tools.lock import EXTRAS, REPO_ROOT, Target, find_target, this_machine
+from tools.lock import EXTRAS, REFERENCE, REPO_ROOT, Target, find_target, this_machine
 
 
 @dataclass(frozen=True)
@@ -38,17 +39,22 @@ def pinned_block(lock_text: str, package: str) -> str:
 
 def install_steps(python: str, target: Target | None) -> list[Step]:
     """The commands that install the project with `python`, from `target`'s lock if there is one."""
-    if target is None:
-        editable = f".[{','.join(EXTRAS)}]"
-        return [Step([python, "-m", "pip", "install", "--quiet", "--editable", editable])]
-    lock = target.lock_path.relative_to(REPO_ROOT)
     uv = [python, "-m", "uv", "pip"]
+    # uv itself, pinned and hash-checked: the platform's lock, else the reference lock (uv
+    # publishes wheels for every platform we lock and more, so its pin fits an unlocked one).
+    bootstrap = Step(
+        [python, "-m", "pip", "install", "--quiet", "--require-hashes", "--no-deps"]
+        + ["--requirement", "/dev/stdin"],
+        stdin=pinned_block((target or REFERENCE).lock_path.read_text(), "uv"),
+    )
+    if target is None:
+        # pip's resolver backtracks for many minutes through this project's dependencies
+        # (docs/platform.md); uv resolves them in seconds.
+        editable = f".[{','.join(EXTRAS)}]"
+        return [bootstrap, Step(uv + ["install", "--quiet", "--python", python, "-e", editable])]
+    lock = target.lock_path.relative_to(REPO_ROOT)
     return [
-        Step(
-            [python, "-m", "pip", "install", "--quiet", "--require-hashes", "--no-deps"]
-            + ["--requirement", "/dev/stdin"],
-            stdin=pinned_block(target.lock_path.read_text(), "uv"),
-        ),
+        bootstrap,
         Step(uv + ["sync", "--quiet", "--python", python, "--require-hashes", str(lock)]),
         Step(uv + ["install", "--quiet", "--python", python, "--no-deps", "--editable", "."]),
     ]
@@ -62,7 +68,10 @@ def machine_notice(machine: Target) -> str | None:
             "for it, so TensorFlow will use the CPU only (docs/platform.md)"
         )
     if find_target(machine) is None:
-        return f"setup: no lock for {machine.name} in requirements/; installing unpinned"
+        return (
+            f"setup: no lock for {machine.name} in requirements/; installing the newest allowed "
+            "versions, resolved by uv (not pip, whose resolver takes many minutes here)"
+        )
     return None
 
 

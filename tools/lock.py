@@ -60,14 +60,25 @@ class Target:
         return self.system == "darwin" and self.machine == "arm64"
 
 
-# x86_64-manylinux_2_28: wheels for glibc 2.28 and newer (Debian 10, Ubuntu 20.04, RHEL 8 on).
+# *-manylinux_2_28: wheels for glibc 2.28 and newer (Debian 10, Ubuntu 20.04, RHEL 8 on).
 # aarch64-apple-darwin: uv assumes the oldest macOS that Apple still supports.
+# One file per target, not one universal lock: pip and `uv pip sync` install a plain
+# requirements file, and each file's pins are exactly what one machine gets (docs/platform.md).
 TARGETS = (
     Target("linux", "x86_64", "3.11", "x86_64-manylinux_2_28"),
+    Target("linux", "x86_64", "3.12", "x86_64-manylinux_2_28"),
+    Target("linux", "x86_64", "3.13", "x86_64-manylinux_2_28"),
+    Target("linux", "aarch64", "3.11", "aarch64-manylinux_2_28"),
+    Target("linux", "aarch64", "3.12", "aarch64-manylinux_2_28"),
+    Target("linux", "aarch64", "3.13", "aarch64-manylinux_2_28"),
     Target("darwin", "arm64", "3.11", "aarch64-apple-darwin"),
     Target("darwin", "arm64", "3.12", "aarch64-apple-darwin"),
     Target("darwin", "arm64", "3.13", "aarch64-apple-darwin"),
 )
+
+
+# The lock the committed results were produced with; a new platform's lock starts from its pins.
+REFERENCE = TARGETS[0]
 
 
 def this_machine() -> Target:
@@ -129,9 +140,27 @@ def metal_pair_error(versions: dict[str, str], target: Target) -> str | None:
     return None
 
 
-def resolve(uv: str, target: Target, snapshot: str) -> Path:
-    """`target`'s lock, resolved into a scratch file beside it after its pair is checked."""
+def starting_pins(target: Target) -> Path | None:
+    """The lock whose pins uv keeps where they fit `target`: its own, else the reference lock."""
+    for lock in (target.lock_path, REFERENCE.lock_path):
+        if lock.is_file():
+            return lock
+    return None
+
+
+def resolve(uv: str, target: Target, snapshot: str, upgrade: bool) -> Path:
+    """`target`'s lock, resolved into a scratch file beside it after its pair is checked.
+
+    uv keeps the pins already in its output file where they still satisfy pyproject.toml, so
+    the scratch file starts as a copy of the current lock: a re-lock changes only what must
+    change, and a new platform starts from the versions the committed results were made with.
+    """
     scratch = target.lock_path.with_name(f".{target.lock_path.name}.tmp")
+    pins = starting_pins(target)
+    if pins is not None and not upgrade:
+        scratch.write_text(pins.read_text())
+    else:
+        scratch.unlink(missing_ok=True)
     command = compile_command(uv, target, scratch.relative_to(REPO_ROOT))
     command.append(f"--exclude-newer={snapshot}")
     if subprocess.run(command, cwd=REPO_ROOT).returncode != 0:
@@ -143,21 +172,27 @@ def resolve(uv: str, target: Target, snapshot: str) -> Path:
     return scratch
 
 
-def write_locks(uv: str) -> None:
+def write_locks(uv: str, upgrade: bool = False) -> None:
     """Rewrite every lock, or none: each is resolved and checked before any is replaced."""
     LOCK_DIR.mkdir(exist_ok=True)
     snapshot = index_snapshot()
-    resolved = {target: resolve(uv, target, snapshot) for target in TARGETS}
+    resolved = {target: resolve(uv, target, snapshot, upgrade) for target in TARGETS}
     for target, scratch in resolved.items():
         scratch.replace(target.lock_path)
         print(f"lock: wrote {target.lock_path.relative_to(REPO_ROOT)}")
 
 
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--upgrade",
+        action="store_true",
+        help="resolve from scratch: the newest versions allowed, not the current pins",
+    )
+    args = parser.parse_args()
     from uv import find_uv_bin  # a dev dependency: `make setup` first
 
-    write_locks(find_uv_bin())
+    write_locks(find_uv_bin(), upgrade=args.upgrade)
 
 
 if __name__ == "__main__":

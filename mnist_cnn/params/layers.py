@@ -164,11 +164,31 @@ def architecture_size(layers: tuple[LayerSpec, ...], input_shape: Shape) -> tupl
     return weights, activations
 
 
+def _check_softmax_end(key: str, layers: tuple[LayerSpec, ...]) -> None:
+    # Evaluation and mnist-predict read the last layer's outputs as class probabilities; any
+    # other end trains, then fails (or prints scores as if they were probabilities) hours later.
+    required = "{kind: dense, units: <num_classes>, activation: softmax}"
+    if not layers:
+        raise ParamsError(f"{key} is empty; it must end in {required}")
+    last = layers[-1]
+    if not (isinstance(last, Dense) and last.activation == "softmax"):
+        raise ParamsError(
+            f"{key}[{len(layers) - 1}] ({_describe(last)}) is the last layer; it must be {required}"
+        )
+
+
+def _describe(spec: LayerSpec) -> str:
+    activation = getattr(spec, "activation", None)
+    return spec.kind if activation is None else f"{spec.kind}, activation: {activation}"
+
+
 def check_architecture(key: str, layers: tuple[LayerSpec, ...], input_shape: Shape) -> Shape:
-    """Follow the shapes through the layers; refuse collapse and spatial layers after flattening.
+    """Follow the shapes through the layers; refuse collapse, spatial layers after flattening
+    and an end other than a softmax dense layer.
 
     Returns the output shape (the caller checks it against the number of classes).
     """
+    _check_softmax_end(key, layers)
     shape = tuple(input_shape)
     for index, spec in enumerate(layers):
         where = f"{key}[{index}] ({spec.kind})"

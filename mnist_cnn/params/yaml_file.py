@@ -17,15 +17,35 @@ _WIDE_ENCODINGS = {
     codecs.BOM_UTF16_LE: "UTF-16",
     codecs.BOM_UTF16_BE: "UTF-16",
 }
+# The deepest params.yaml has five levels (models.B.layers[0].filters); PyYAML builds nested
+# values by recursion, so a file nested thousands deep would end in Python's RecursionError.
+MAX_NESTING = 50
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """safe_load, except that a key given twice in one mapping is an error, not a silent win."""
+    """safe_load, except that a key given twice in one mapping is an error, not a silent win,
+    and nesting deeper than MAX_NESTING stops the reading."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_NESTING:
+                raise _TooDeep(self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, yaml.Node] = {}
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=True)
             if key in seen:
                 first = seen[key].start_mark.line + 1
                 raise yaml.constructor.ConstructorError(
@@ -66,6 +86,11 @@ def read_yaml(path: Path) -> Any:
     text = _text(path)
     try:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader)
+    except _TooDeep as error:
+        raise ParamsError(
+            f"{path.name} nests deeper than {MAX_NESTING} levels (line {error.line}); "
+            "a params value is a number, a string, or a short list or mapping of those"
+        ) from None
     except yaml.reader.ReaderError as error:
         # A control character YAML does not allow: the reader knows its offset, not its line.
         line = text[: error.position].count("\n") + 1

@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import sys
+import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,6 +59,9 @@ def model_path(model: str) -> Path:
         path = Path(model)
         if not path.is_file():
             raise DataError(f"{path}: model file not found")
+        # Keras reports any file that is not a zip archive as "File not found".
+        if not zipfile.is_zipfile(path):
+            raise DataError(f"{path}: not a .keras (zip) file; give a model saved by Keras 3")
         return path
     layout = Layout(Path("."))
     load_params(layout.params_file).model(model)

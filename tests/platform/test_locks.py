@@ -11,9 +11,11 @@ from tools.install import install_steps, machine_notice, pinned_block
 from tools.lock import (
     EXTRAS,
     METAL_SUPPORTED_TENSORFLOW,
+    REFERENCE,
     REPO_ROOT,
     TARGETS,
     Target,
+    find_target,
     metal_pair_error,
     pinned_versions,
 )
@@ -147,10 +149,12 @@ def test_locked_install_bootstraps_uv_by_hash_then_syncs_the_lock():
     assert project.command[-3:] == ["--no-deps", "--editable", "."]
 
 
-def test_unlocked_platform_installs_unpinned_from_pyproject():
-    (step,) = install_steps("/venv/bin/python", None)
-    assert step.command[1:4] == ["-m", "pip", "install"]
-    assert step.command[-1] == ".[dev,jax,metal]"
+def test_unlocked_platform_installs_unpinned_from_pyproject_with_uv_not_pip():
+    bootstrap, install = install_steps("/venv/bin/python", None)
+    assert "--require-hashes" in bootstrap.command
+    assert bootstrap.stdin is not None and bootstrap.stdin.startswith("uv==")
+    assert install.command[1:5] == ["-m", "uv", "pip", "install"]
+    assert install.command[-2:] == ["-e", ".[dev,jax,metal]"]
 
 
 def test_setup_says_in_one_line_when_a_mac_gets_no_gpu_plugin():
@@ -159,5 +163,22 @@ def test_setup_says_in_one_line_when_a_mac_gets_no_gpu_plugin():
     assert "3.14" in notice and "CPU" in notice
     assert machine_notice(MAC_311) is None
     assert machine_notice(LINUX_311) is None
-    unlocked = machine_notice(Target("linux", "aarch64", "3.12", ""))
-    assert unlocked is not None and "no lock for linux-aarch64-py3.12" in unlocked
+    unlocked = machine_notice(Target("linux", "riscv64", "3.12", ""))
+    assert unlocked is not None and "\n" not in unlocked
+    assert "no lock for linux-riscv64-py3.12" in unlocked and "uv" in unlocked
+
+
+def test_linux_on_both_architectures_and_three_pythons_has_a_lock():
+    for machine in ("x86_64", "aarch64"):
+        for python in ("3.11", "3.12", "3.13"):
+            target = find_target(Target("linux", machine, python, ""))
+            assert target is not None and target.lock_path.is_file(), f"{machine} {python}"
+
+
+def test_the_new_locks_keep_the_reference_locks_versions():
+    # The committed results were produced with the reference lock; the other Linux locks start
+    # from its pins (tools/lock.py), so a Linux user on any locked Python runs the same versions.
+    reference = pinned_versions(REFERENCE.lock_path.read_text())
+    for target in TARGETS:
+        if target.system == "linux":
+            assert pinned_versions(target.lock_path.read_text()) == reference, target.name

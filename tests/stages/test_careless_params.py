@@ -7,6 +7,7 @@ import codecs
 import pytest
 import yaml
 
+from mnist_cnn.params.yaml_file import MAX_NESTING
 from tests.helpers import (
     assert_one_line_error,
     edit_params,
@@ -87,3 +88,22 @@ def test_a_layer_far_too_wide_for_memory_is_refused_by_check_params(tmp_path):
     line = assert_one_line_error(run_stage(tmp_path, "stages.check_params"))
     assert line.startswith("error: models.B needs at least ")
     assert not (tmp_path / "data" / "params_checked.txt").exists()
+
+
+def test_params_nested_thousands_deep_are_one_line_not_a_recursion_traceback(tmp_path):
+    text = yaml.safe_dump(load_repo_params(), sort_keys=False)
+    (tmp_path / "params.yaml").write_text(text + "extra: " + "[" * 10_000 + "]" * 10_000 + "\n")
+    line = assert_one_line_error(run_stage(tmp_path, "stages.check_params"))
+    assert line.startswith(f"error: params.yaml nests deeper than {MAX_NESTING} levels (line ")
+
+
+def test_a_last_layer_without_softmax_is_refused_by_check_params(tmp_path):
+    params = load_repo_params()
+    last = len(params["models"]["B"]["layers"]) - 1
+    params["models"]["B"]["layers"][last] = {"kind": "dense", "units": 10, "activation": "relu"}
+    write_params(tmp_path, params)
+    line = assert_one_line_error(run_stage(tmp_path, "stages.check_params"))
+    assert line == (
+        f"error: models.B.layers[{last}] (dense, activation: relu) is the last layer; it must be "
+        "{kind: dense, units: <num_classes>, activation: softmax}"
+    )

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import warnings
+import zipfile
 from pathlib import Path
 
 import keras
@@ -91,12 +92,19 @@ def test_a_model_file_path_works_like_a_model_name(workspace_with_model, capsys)
         ("C", "error: unknown model 'C'; expected one of A, B, B_adj, B_adj2"),
         ("A", "error: data/models/A.keras: not trained yet; run `dvc repro train@A` first"),
         ("elsewhere/B.keras", "error: elsewhere/B.keras: model file not found"),
-        ("notes.txt", "error: notes.txt: not a readable Keras model"),
+        ("notes.txt", "error: notes.txt: not a .keras (zip) file"),
+        ("typed.keras", "error: typed.keras: not a .keras (zip) file"),
+        ("pictures.zip", "error: pictures.zip: not a readable Keras model"),
     ],
 )
 def test_a_bad_model_is_one_line_and_exit_2(
     workspace_with_model, capsys, monkeypatch, model, message
 ):
+    # An existing file that is not a zip (Keras itself would say "File not found"), and a zip
+    # that is not a model.
+    (workspace_with_model / "typed.keras").write_text("a model, typed by hand")
+    with zipfile.ZipFile(workspace_with_model / "pictures.zip", "w") as archive:
+        archive.write(workspace_with_model / "four.png", "four.png")
     # guarded(main) is cli() without its stderr filter, which belongs to a command's own process.
     with pytest.raises(SystemExit) as exit_:
         guarded(lambda: predict.main([model, "four.png"]))
