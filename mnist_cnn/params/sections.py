@@ -49,6 +49,8 @@ class TrainParams:
     threads: int | None = field(metadata=bounded(1, 1024))
     data_parallel: bool
     cpu_kernels: Literal["portable", "native"]
+    # Defaulted so that task specs written before the key existed still parse.
+    engine: Literal["keras_fit", "compiled_epoch"] = "keras_fit"
 
 
 @dataclass(frozen=True)
