@@ -20,7 +20,7 @@ import keras
 
 from mnist_cnn.errors import ParamsError
 from mnist_cnn.models import build_model
-from mnist_cnn.training.engines import COMPILED_EPOCH, require_jax_backend
+from mnist_cnn.training.devices import COMPILED_EPOCH, require_jax_backend
 from mnist_cnn.training.epoch_program import (
     EpochProgram,
     epoch_logs,

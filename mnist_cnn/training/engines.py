@@ -9,21 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import keras
-
-from mnist_cnn.errors import ParamsError
+from mnist_cnn.training.devices import COMPILED_EPOCH, require_jax_backend
 from mnist_cnn.training.loop import Trained, train_model
-
-COMPILED_EPOCH = "compiled_epoch"
-
-
-def require_jax_backend(engine: str) -> None:
-    """ParamsError in one line unless Keras runs on JAX, which the compiled engine needs."""
-    if keras.backend.backend() != "jax":
-        raise ParamsError(
-            f"train.engine = {engine} needs the JAX backend, but Keras runs on "
-            f"{keras.backend.backend()}; set KERAS_BACKEND=jax or train.engine: keras_fit"
-        )
 
 
 def trainer(engine: str) -> Callable[..., Trained]:
