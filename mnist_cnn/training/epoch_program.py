@@ -119,8 +119,9 @@ class EpochProgram:
             return self.train_step(*carry, images[rows], one_hot[rows]), None
 
         carry = (state, Totals(jnp.float32(0), jnp.int32(0)))
-        batches = order[: full * self.batch_size].reshape(full, self.batch_size)
-        carry, _ = jax.lax.scan(step, carry, batches)
+        if full:
+            batches = order[: full * self.batch_size].reshape(full, self.batch_size)
+            carry, _ = jax.lax.scan(step, carry, batches)
         if rest:
             carry, _ = step(carry, order[full * self.batch_size :])
         return carry
@@ -140,8 +141,12 @@ class EpochProgram:
         def step(totals: Totals, start: Any) -> tuple[Totals, None]:
             return batch(totals, start, self.eval_batch_size), None
 
-        starts = jnp.arange(full, dtype=jnp.int32) * self.eval_batch_size
-        totals, _ = jax.lax.scan(step, Totals(jnp.float32(0), jnp.int32(0)), starts)
+        totals = Totals(jnp.float32(0), jnp.int32(0))
+        # A scan traces its step even over no batches, and a batch larger than the images
+        # does not slice: with fewer images than one batch, only the last batch runs.
+        if full:
+            starts = jnp.arange(full, dtype=jnp.int32) * self.eval_batch_size
+            totals, _ = jax.lax.scan(step, totals, starts)
         if rest:
             totals = batch(totals, full * self.eval_batch_size, rest)
         return totals
