@@ -51,6 +51,7 @@ class TrainParams:
     data_parallel: bool
     cpu_kernels: Literal["portable", "native"]
     epoch_cap: int | None = field(default=None, metadata=bounded(1, 1000))
+    engine: Literal["keras_fit", "compiled_epoch"] = "keras_fit"
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ from mnist_cnn import files, history
 from mnist_cnn.layout import Layout
 from mnist_cnn.models import save_model_file, summary_text
 from mnist_cnn.params import Params
+from mnist_cnn.training.engines import trainer
 from mnist_cnn.training.live_log import LiveEpochLog
-from mnist_cnn.training.loop import Split, Trained, TrainingJob, train_model
+from mnist_cnn.training.loop import Split, Trained, TrainingJob
 from mnist_cnn.training.progress import ProgressLine
 from mnist_cnn.training.resume import ResumeState, fingerprint
 from mnist_cnn.training.runtime import set_up_runtime
@@ -68,12 +69,13 @@ def write_outputs(layout: Layout, name: str, trained: Trained) -> None:
 def run(layout: Layout, params: Params, model: str) -> None:
     job = TrainingJob.declared(params, model)
     set_up_runtime(job.seed, job.settings)
+    train_job = trainer(job.settings.engine)
     train, val = (load_split(layout, part) for part in FITTING_PARTS)
     resume = ResumeState(
         layout.resume_dir(params.runtime.resume_dir, model), run_fingerprint(job, layout)
     )
     with LiveEpochLog(layout.live_dir(model)) as live_log:
-        trained = train_model(
+        trained = train_job(
             job,
             train=train,
             val=val,

@@ -66,3 +66,16 @@ def training_scope(data_parallel: bool, batch_size: int) -> Iterator[int]:
     )
     with _strategy_scope(devices):
         yield len(devices)
+
+
+# The train.engine value that needs JAX: one program per epoch (mnist_cnn/training/engines.py).
+COMPILED_EPOCH = "compiled_epoch"
+
+
+def require_jax_backend(engine: str) -> None:
+    """ParamsError in one line unless Keras runs on JAX, which the compiled engine needs."""
+    if keras.backend.backend() != "jax":
+        raise ParamsError(
+            f"train.engine = {engine} needs the JAX backend, but Keras runs on "
+            f"{keras.backend.backend()}; set KERAS_BACKEND=jax or train.engine: keras_fit"
+        )

@@ -92,7 +92,7 @@ def epoch_row(epoch: int, logs: dict[str, float]) -> dict[str, float]:
     return {"epoch": epoch + 1, **{name: float(value) for name, value in logs.items()}}
 
 
-class _RecordEpochs(keras.callbacks.Callback):
+class RecordEpochs(keras.callbacks.Callback):
     """Appends each finished epoch to the history; refuses a NaN or infinite loss first, so no
     later callback (a resume point, say) ever sees a diverged model."""
 
@@ -148,7 +148,7 @@ def train_model(
             history: History = []
         else:
             model, history = start.model, list(start.history)
-        recorder = _RecordEpochs(history)
+        recorder = RecordEpochs(history)
         while len(history) < job.model.epochs and not should_stop(
             history, job.model.early_stopping
         ):

@@ -45,6 +45,11 @@ def mutated(path: str, value):
         ("models.A.layers.0.kind", "conv3d", "is not a known kind; expected one of conv2d"),
         ("models.A.layers.0.filterz", 3, r"unknown key models.A.layers\[0\].filterz"),
         ("train.precision", "float16", "expected one of float32, mixed_bfloat16"),
+        (
+            "train.engine",
+            "scan",
+            "train.engine = 'scan' is not allowed; expected one of keras_fit, compiled_epoch",
+        ),
         ("split.limit", "all", "split.limit = 'all' \\(str\\) must be an integer"),
         ("seed", KeyError, "missing key seed"),
         ("download.sha256.t10k-images-idx3-ubyte", "abc", "must be 64 lowercase hex digits"),
