@@ -12,7 +12,7 @@ MODEL ?= B_adj2
 # The page `dvc plots show` fills in (.dvc/config names it): chart libraries inline, no CDN.
 PLOTS_PAGE := .dvc/plots_page.html
 
-.PHONY: setup lock repro study readme test test-fast lint format plots predict artifacts pr-report
+.PHONY: setup try lock repro study readme test test-fast lint format plots predict artifacts pr-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,18 @@ $(BIN)/python:
 setup: $(BIN)/python
 	$(BIN)/python -m tools.install
 	$(BIN)/python -m mnist_cnn.plots_page $(PLOTS_PAGE)
+
+# make try's slice: the training images kept (split.limit) and every model's epoch cap.
+TRY_IMAGES ?= 3000
+TRY_EPOCHS ?= 1
+
+## try: every stage on a small slice, as a DVC experiment in a temporary folder, so the workspace
+## and the committed results stay as they are (the raw data is fetched here first, once)
+try:
+	dvc repro download
+	dvc exp run --temp --name try-$$(date +%Y%m%d-%H%M%S) \
+		--set-param split.limit=$(TRY_IMAGES) --set-param train.epoch_cap=$(TRY_EPOCHS)
+	dvc exp show --no-pager --only-changed --drop 'layers$$' --num 1
 
 ## lock: re-resolve pyproject.toml's dependencies into requirements/, one hashed file per platform
 lock:
