@@ -126,8 +126,8 @@ class Layout:
         return self.root / "study"
 
     def study_metrics(self, part: str) -> Path:
-        """`seeds`, `crossval` or `l2_fit`."""
-        return self.study_dir / "metrics" / f"{part}.json"
+        """The headline files of `seeds`, `crossval` or `l2_fit` (mnist_cnn/study/headline.py)."""
+        return self.study_dir / "metrics" / part
 
     def study_runs(self, part: str) -> Path:
         """One record per training of `part`, committed: what its summaries are made from."""

@@ -25,7 +25,7 @@ from mnist_cnn.errors import DataError
 from mnist_cnn.layout import Layout
 from mnist_cnn.params import load_params
 from mnist_cnn.pipeline.study import notebook_figures
-from mnist_cnn.study import summary
+from mnist_cnn.study import headline, summary
 
 # Old seeds.json keys of the figures seeds.csv does not carry.
 OLD_FIGURES = {
@@ -106,8 +106,8 @@ def main() -> None:
         raise DataError("usage: python -m tools.restate_study REVISION (a git revision)")
     layout = Layout(Path("."))
     for part, (metrics, details) in restated(sys.argv[1], layout).items():
-        files.write_json(layout.study_metrics(part), metrics)
         files.write_json(layout.study_details(part), details)
+        headline.write_headline(layout.study_metrics(part), part, metrics)
 
 
 if __name__ == "__main__":

@@ -64,15 +64,15 @@ def model_result(
 
 
 def headline(result: dict[str, Any], training: dict[str, Any]) -> dict[str, float | int]:
-    """The model's numbers in metrics/models/<model>.json: `ci_low` and `ci_high` bound the
+    """The model's numbers in metrics/models/<model>.json: `low` and `high` bound the
     test accuracy (the exact interval at evaluate.confidence); validation accuracy and epochs
     are the last epoch's, as the notebook printed them; `params` counts the trainable and
     other weights, as Keras does."""
     test = result["test"]
     return {
         "test_accuracy": test["accuracy"],
-        "ci_low": test["accuracy_ci"]["low"],
-        "ci_high": test["accuracy_ci"]["high"],
+        "low": test["accuracy_ci"]["low"],
+        "high": test["accuracy_ci"]["high"],
         "test_loss": test["loss"],
         "val_accuracy": training["val"]["accuracy"],
         "epochs": training["epochs_run"],

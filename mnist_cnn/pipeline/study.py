@@ -19,7 +19,7 @@ from mnist_cnn.errors import DataError
 from mnist_cnn.layout import PARTS, Layout
 from mnist_cnn.params import ModelParams, Params
 from mnist_cnn.params.layers import Conv2D, Dense
-from mnist_cnn.study import figures, summary
+from mnist_cnn.study import figures, headline, summary
 from mnist_cnn.study.engine import Task, run_tasks
 from mnist_cnn.study.fingerprint import code_fingerprint
 from mnist_cnn.study.report import render_study_report
@@ -124,11 +124,12 @@ def seeds(layout: Layout, params: Params) -> None:
     picture = figures.seeds_picture(accuracies, printed, params.study.confidence)
     rows_path, picture_path = layout.study_seed_rows, layout.study_picture("seeds")
     metrics_path, details_path = layout.study_metrics("seeds"), layout.study_details("seeds")
-    with files.all_or_nothing(metrics_path, details_path, rows_path, picture_path):
-        files.write_json(metrics_path, metrics)
+    with files.all_or_nothing(details_path, rows_path, picture_path):
         files.write_json(details_path, details)
         files.write_text(rows_path, summary.per_seed_rows(records))
         files.write_bytes(picture_path, picture)
+        # Last, so that a failure above leaves the old headline with the old detail.
+        headline.write_headline(metrics_path, "seeds", metrics)
 
 
 def check_folds(one_hot: np.ndarray, folds: int) -> None:
@@ -160,9 +161,9 @@ def crossval(layout: Layout, params: Params) -> None:
         scores, pool // settings.folds, pool - pool // settings.folds, params.study.confidence
     )
     metrics_path, details_path = layout.study_metrics("crossval"), layout.study_details("crossval")
-    with files.all_or_nothing(metrics_path, details_path):
-        files.write_json(metrics_path, metrics)
+    with files.all_or_nothing(details_path):
         files.write_json(details_path, details)
+        headline.write_headline(metrics_path, "crossval", metrics)
 
 
 def with_l2(model: ModelParams, factor: float) -> ModelParams:
@@ -203,14 +204,14 @@ def l2_fit(layout: Layout, params: Params) -> None:
     )
     curves = {f"l2 = {factor}": summary.mean_curves(runs) for factor, runs in histories.items()}
     picture_path, details_path = layout.study_picture("l2_fit"), layout.study_details("l2_fit")
-    with files.all_or_nothing(layout.study_metrics("l2_fit"), details_path, picture_path):
+    with files.all_or_nothing(details_path, picture_path):
         with files.atomic_directory(layout.study_l2_curves_dir) as staging:
             for factor, runs in histories.items():
                 text = history.beside_reference(summary.mean_curves(runs), notebook)
                 files.write_text(staging / f"l2_{factor}.csv", text)
-        files.write_json(layout.study_metrics("l2_fit"), metrics)
         files.write_json(details_path, details)
         files.write_bytes(picture_path, figures.l2_fit_picture(curves, notebook, fit.model))
+        headline.write_headline(layout.study_metrics("l2_fit"), "l2_fit", metrics)
 
 
 def report(layout: Layout, params: Params) -> None:

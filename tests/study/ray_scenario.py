@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from mnist_cnn.study import headline
 from mnist_cnn.study.engine import Task, TaskFailedError, run_tasks, task_key
 from tests.study.loopback import run_as_namespace_init
 from tests.study.tiny_work import EVENTS_VARIABLE, scale_value, tiny_images, train_tiny_model
@@ -216,7 +217,7 @@ def seeds_study(out_dir: Path, name: str, engine: str) -> dict[str, Any]:
     cache = layout.root / params.runtime.study_cache_dir
     return {
         "seconds": time.perf_counter() - started,
-        "metrics": layout.study_metrics("seeds").read_text(),
+        "metrics": json.dumps(headline.read_headline(layout.study_metrics("seeds"))),
         # Each record's result: its time and machine differ from engine to engine.
         "results": {
             path.name: json.dumps(json.loads(path.read_text())["result"], sort_keys=True)

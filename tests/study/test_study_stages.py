@@ -16,6 +16,7 @@ import numpy as np
 
 from mnist_cnn import files
 from mnist_cnn.pipeline import study
+from mnist_cnn.study import headline
 from mnist_cnn.study.engine import Task
 from tests.study.tiny_study import prepared_study
 
@@ -57,18 +58,19 @@ def test_the_study_stages_write_headline_metrics_details_and_a_report(tmp_path, 
     for part in ("seeds", "crossval", "l2_fit", "report"):
         study.PARTS_OF_THE_STUDY[part](layout, params)
 
-    seeds = json.loads(layout.study_metrics("seeds").read_text())
-    assert set(seeds) == {"models", "comparisons"}
-    assert set(seeds["comparisons"]) == {"A_vs_B_adj2"}
+    seeds = headline.read_headline(layout.study_metrics("seeds"))
+    assert set(seeds) == {"A", "B_adj2", "A_vs_B_adj2"}
+    assert set(seeds["A"]) == {"mean", "sd"}
+    assert set(seeds["A_vs_B_adj2"]) == {"difference", "low", "high", "p", "p_holm"}
     details = json.loads(layout.study_details("seeds").read_text())
     assert details["family"] == ["A_vs_B_adj2"]
     assert details["models"]["A"]["test_accuracy"]["n"] == len(params.study.seeds())
     rows = layout.study_seed_rows.read_text().splitlines()
     assert rows[0] == "model,seed,test_accuracy,val_accuracy" and len(rows) == 1 + 2 * 2
-    crossval = json.loads(layout.study_metrics("crossval").read_text())
-    assert set(crossval["comparisons"]["A_vs_B_adj2"]) == {"difference", "low", "high", "p"}
-    l2_fit = json.loads(layout.study_metrics("l2_fit").read_text())
-    assert l2_fit["best_factor"] in (0.001, 0.002, 0.01)
+    crossval = headline.read_headline(layout.study_metrics("crossval"))
+    assert set(crossval["A_vs_B_adj2"]) == {"difference", "low", "high", "p"}
+    l2_fit = headline.read_headline(layout.study_metrics("l2_fit"))["l2_factor"]
+    assert l2_fit["factor"] in (0.001, 0.002, 0.01)
     assert layout.study_details("l2_fit").is_file()
     report = layout.study_report.read_text()
     assert "## The declared comparisons" in report and "| A vs B_adj2 |" in report

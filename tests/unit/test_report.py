@@ -154,11 +154,11 @@ def test_the_headline_file_holds_the_numbers_a_person_compares_and_nothing_else(
     numbers = headline(results["B"], training["B"])
     assert numbers == {
         "test_accuracy": results["B"]["test"]["accuracy"],
-        "ci_low": results["B"]["test"]["accuracy_ci"]["low"],
-        "ci_high": results["B"]["test"]["accuracy_ci"]["high"],
+        "low": results["B"]["test"]["accuracy_ci"]["low"],
+        "high": results["B"]["test"]["accuracy_ci"]["high"],
         "test_loss": results["B"]["test"]["loss"],
         "val_accuracy": training["B"]["val"]["accuracy"],
         "epochs": 10,
         "params": 68282,
     }
-    assert numbers["ci_low"] < numbers["test_accuracy"] < numbers["ci_high"]
+    assert numbers["low"] < numbers["test_accuracy"] < numbers["high"]
