@@ -15,7 +15,7 @@ from tests.helpers import command_environment, run
 
 pytestmark = pytest.mark.slow
 
-EXPERIMENT = ["dvc", "exp", "run", "-S", "train.engine=compiled_epoch", "train_A"]
+EXPERIMENT = ["dvc", "exp", "run", "-S", "train.engine=compiled_epoch", "train@A"]
 
 
 def run_with_backend(command: list[str], repo: Path, backend: str) -> subprocess.CompletedProcess:

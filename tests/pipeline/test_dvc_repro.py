@@ -61,13 +61,13 @@ def test_metrics_diff_between_branches_shows_the_changed_metrics(reproduced_repo
     run(["git", "add", "-A"], reproduced_repo)
     run(["git", "commit", "-qm", "narrower dense layer in B"], reproduced_repo)
     diff = json.loads(run(["dvc", "metrics", "diff", "main", "--json"], reproduced_repo).stdout)
-    assert diff["metrics/train/B.json"]["num_params"] == {
+    assert diff["metrics/models/B.json"]["params"] == {
         "old": 68282,
         "new": 68282 - 48 * 800 - 48 - 48 * 10,
         "diff": -(48 * 800 + 48 + 48 * 10),
     }
-    assert "B.test.loss" in diff["metrics/evaluate.json"]
-    assert "metrics/train/A.json" not in diff or "num_params" not in diff["metrics/train/A.json"]
+    assert "test_loss" in diff["metrics/models/B.json"]
+    assert "metrics/models/A.json" not in diff
     params_diff = json.loads(
         run(["dvc", "params", "diff", "main", "--json"], reproduced_repo).stdout
     )

@@ -170,7 +170,7 @@ def test_dvc_exp_run_writes_each_epoch_live_and_touches_nothing_else(live_repo, 
 
     # While epoch 2 had not started, the live file held epoch 1, and DVC printed no metric.
     assert live == {**EPOCH_1, "step": 1}
-    assert metrics == {}
+    assert next(iter(metrics.values()))["data"] == {}
     # Afterwards: dvc.yaml untouched, nothing staged, and the experiment commits no dvclive file.
     assert (live_repo / "dvc.yaml").read_bytes() == dvc_yaml
     assert run(["git", "diff", "--cached", "--name-only"], live_repo).stdout == ""
