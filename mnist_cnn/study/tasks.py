@@ -150,7 +150,8 @@ def ran_on() -> dict[str, Any]:
 def _devices() -> list[Any]:
     import tensorflow as tf
 
-    return list(tf.config.list_logical_devices())
+    # Physical devices: listing logical ones would start the runtime before the thread count is set.
+    return list(tf.config.list_physical_devices())
 
 
 def train_task(spec: StudyTraining, shared: Mapping[str, Any], threads: int) -> dict:
