@@ -345,7 +345,7 @@ def test_the_real_seeds_stage_gives_the_same_bytes_in_process_on_local_ray_and_o
         assert summary[where]["results"] == in_process["results"], where
         assert summary[where]["metrics"] == in_process["metrics"], where
     metrics = json.loads(in_process["metrics"])
-    assert set(metrics["models"]["A"]) == {"test_accuracy_mean", "test_accuracy_sd"}
-    assert set(metrics["comparisons"]) == {"A_vs_B_adj2"}
+    assert set(metrics["A"]) == {"mean", "sd"}
+    assert set(metrics) == {"A", "B_adj2", "A_vs_B_adj2"}
     assert summary["ray_stop_returncode"] == 0
     assert summary["processes_after_stop"] == []

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from mnist_cnn.study import headline
 from tests.helpers import (
     command_environment,
     load_repo_params,
@@ -55,11 +56,10 @@ def test_plain_repro_leaves_the_study_alone_and_study_repro_runs_it_once(study_r
 
     shown = json.loads(run(["dvc", "metrics", "show", "--json"], study_repo).stdout)
     metrics = next(iter(shown.values()))["data"]
-    seeds = metrics["study/metrics/seeds.json"]["data"]
-    assert set(seeds["models"]["B"]) == {"test_accuracy_mean", "test_accuracy_sd"}
-    assert "p_holm" in seeds["comparisons"]["A_vs_B"]
-    crossval = metrics["study/metrics/crossval.json"]["data"]
-    assert set(crossval["comparisons"]["A_vs_B"]) == {"difference", "low", "high", "p"}
+    assert set(metrics["study/metrics/seeds/B.json"]["data"]) == {"mean", "sd"}
+    assert "p_holm" in metrics["study/metrics/seeds/A_vs_B.json"]["data"]
+    crossval = metrics["study/metrics/crossval/A_vs_B.json"]["data"]
+    assert set(crossval) == {"difference", "low", "high", "p"}
     details = json.loads((study_repo / "study/reports/seeds.json").read_text())
     assert details["models"]["B"]["test_accuracy"]["n"] == 2
     assert details["family"] == ["A_vs_B", "B_vs_B_adj", "B_adj_vs_B_adj2", "B_vs_B_gap"]
@@ -117,8 +117,8 @@ def test_results_are_bound_to_the_code_on_the_training_path(study_repo):
     models = len(load_repo_params()["models"])
     first = repro_seeds(study_repo)
     assert trainings(first) == 2 * models
-    metrics_path = study_repo / "study/metrics/seeds.json"
-    metrics = metrics_path.read_bytes()
+    metrics_path = study_repo / "study/metrics/seeds"
+    metrics = headline.read_headline(metrics_path)
     assert len(list((study_repo / "study/runs/seeds").glob("*.json"))) == 2 * models
 
     # Recomputed from the committed records alone: no local cache, nothing trained.
@@ -126,7 +126,7 @@ def test_results_are_bound_to_the_code_on_the_training_path(study_repo):
     again = run(["dvc", "repro", "-f", "study/dvc.yaml:seeds"], study_repo)
     assert f"study: {2 * models} of {2 * models} from stored results" in again.stderr
     assert trainings(again) == 0
-    assert metrics_path.read_bytes() == metrics
+    assert headline.read_headline(metrics_path) == metrics
 
     loop = study_repo / "mnist_cnn/training/loop.py"
     loop.write_text(loop.read_text() + "# A comment changes no result.\n")
@@ -135,7 +135,7 @@ def test_results_are_bound_to_the_code_on_the_training_path(study_repo):
     assert f"retraining {models} (one per model)" in comment.stderr
     assert f"all {models} came out byte for byte the same" in comment.stderr
     assert trainings(comment) == models
-    assert metrics_path.read_bytes() == metrics
+    assert headline.read_headline(metrics_path) == metrics
     (code_after_comment,) = recorded_codes(study_repo)
 
     loop.write_text(
@@ -148,5 +148,5 @@ def test_results_are_bound_to_the_code_on_the_training_path(study_repo):
     changed = repro_seeds(study_repo)
     assert "came out different from its stored result" in changed.stderr
     assert trainings(changed) == 2 * models
-    assert metrics_path.read_bytes() != metrics
+    assert headline.read_headline(metrics_path) != metrics
     assert recorded_codes(study_repo) - {code_after_comment} == recorded_codes(study_repo)
