@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mnist_cnn import files
+from mnist_cnn.study.runs import json_files
 
 # The summary's key -> the key in the headline file.
 _MODEL_KEYS = {
@@ -70,4 +71,4 @@ def write_headline(folder: Path, part: str, metrics: dict[str, Any]) -> None:
 
 def read_headline(folder: Path) -> dict[str, dict[str, Any]]:
     """File stem -> its numbers, as `write_headline` left them."""
-    return {path.stem: files.read_json(path) for path in sorted(folder.glob("*.json"))}
+    return {path.stem: files.read_json(path) for path in json_files(folder)}

@@ -135,13 +135,18 @@ def read_record(path: Path, check: Check | None = None) -> tuple[dict[str, Any] 
     return record, ""
 
 
+def json_files(folder: Path) -> list[Path]:
+    """The records written to `folder`, sorted: a writer's hidden temporary is not one yet."""
+    return sorted(path for path in Path(folder).glob("*.json") if not path.name.startswith("."))
+
+
 def results_by_label(folder: Path, check: Check | None = None) -> dict[str, dict[str, Any]]:
     """Every record's result in a run folder, by task label: what the study's summaries read.
 
     A record that fails its checks is an error here: a summary is never made from it.
     """
     results: dict[str, dict[str, Any]] = {}
-    for path in sorted(Path(folder).glob("*.json")):
+    for path in json_files(folder):
         record, problem = read_record(path, check)
         if record is None:
             raise DataError(f"{problem}; run the study's stage again to retrain it")
@@ -222,6 +227,6 @@ class Store:
         if self.runs_dir is None:
             return
         wanted = {file_name(task.label) for task in tasks}
-        for path in self.runs_dir.glob("*.json"):
+        for path in json_files(self.runs_dir):
             if path.name not in wanted:
                 path.unlink()

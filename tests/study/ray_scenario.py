@@ -21,6 +21,7 @@ from typing import Any
 
 from mnist_cnn.study import headline
 from mnist_cnn.study.engine import Task, TaskFailedError, run_tasks, task_key
+from mnist_cnn.study.runs import json_files
 from tests.study.loopback import run_as_namespace_init
 from tests.study.tiny_work import EVENTS_VARIABLE, scale_value, tiny_images, train_tiny_model
 
@@ -185,11 +186,11 @@ def resume(out_dir: Path) -> int:
     record_events_in(out_dir / "resume.events")
     command = [sys.executable, "-m", "tests.study.ray_scenario", "study", str(out_dir)]
     first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    while not list(cache.glob("*.json")) and first.poll() is None:
+    while not json_files(cache) and first.poll() is None:
         time.sleep(0.05)
     first.kill()
     first.wait()
-    cached_at_kill = sorted(path.stem for path in cache.glob("*.json"))
+    cached_at_kill = [path.stem for path in json_files(cache)]
     second = subprocess.run(command, capture_output=True, text=True, timeout=600)
     write_summary(
         out_dir,

@@ -12,6 +12,7 @@ import time
 import pytest
 
 from mnist_cnn.study import headline
+from mnist_cnn.study.runs import json_files
 from tests.helpers import (
     command_environment,
     load_repo_params,
@@ -85,11 +86,11 @@ def test_a_killed_study_resumes_without_training_finished_tasks_again(study_repo
         start_new_session=True,
     )
     deadline = time.monotonic() + 600
-    while not list(cache.glob("*.json")) and first.poll() is None and time.monotonic() < deadline:
+    while not json_files(cache) and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
     os.killpg(first.pid, signal.SIGKILL)  # dvc and the stage under it, as a closed laptop would
     first.wait()
-    finished = len(list(cache.glob("*.json")))
+    finished = len(json_files(cache))
     assert 1 <= finished < 10, "the kill must land between the first and the last training"
 
     again = run(command, study_repo)
