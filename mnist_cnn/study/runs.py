@@ -137,6 +137,9 @@ def read_record(path: Path, check: Check | None = None) -> tuple[dict[str, Any] 
 
 def json_files(folder: Path) -> list[Path]:
     """The records written to `folder`, sorted: a writer's hidden temporary is not one yet."""
+    # files.atomic_path names its temporaries ".<target>.<random>.tmp.json", which pathlib's
+    # glob matches. The rule belongs in files.py, but every stage of dvc.yaml depends on that
+    # file, so moving it there waits for a change that retrains anyway.
     return sorted(path for path in Path(folder).glob("*.json") if not path.name.startswith("."))
 
 

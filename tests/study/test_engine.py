@@ -16,7 +16,6 @@ import pytest
 
 from mnist_cnn.study import engine, runs
 from mnist_cnn.study.engine import Progress, Task, TaskFailedError, run_tasks, task_key
-from mnist_cnn.study.runs import json_files
 from tests.study import loopback
 from tests.study.tiny_work import EVENTS_VARIABLE, read_events, scale_value
 
@@ -320,7 +319,7 @@ def test_a_killed_ray_study_resumes_without_rerunning_finished_tasks(tmp_path, r
     assert (
         summary["second_run_report"][0] == f"study: {len(cached_at_kill)} of 3 from stored results"
     )
-    assert [path.stem for path in json_files(tmp_path / "cache")] == sorted(summary["keys"])
+    assert [path.stem for path in runs.json_files(tmp_path / "cache")] == sorted(summary["keys"])
     # Each task cached before the kill started exactly once, over both runs together.
     names_by_key = dict(zip(summary["keys"], ["tiny1", "tiny2", "tiny3"], strict=True))
     starts = [
