@@ -26,6 +26,7 @@ from sklearn.model_selection import StratifiedKFold
 from mnist_cnn.params import ModelParams, Params
 from mnist_cnn.scoring import score
 from mnist_cnn.study.engine import Task, task_key
+from mnist_cnn.study.summary import IMAGES_FIELD
 from mnist_cnn.training.loop import Split, TrainingJob, train_model
 from mnist_cnn.training.runtime import set_up_runtime
 
@@ -128,11 +129,19 @@ def _split(arrays: Mapping[str, np.ndarray], part: str, rows: Any = slice(None))
 
 
 def test_scores(model: keras.Model, arrays: Mapping[str, np.ndarray], batch: int) -> dict:
-    """Test accuracy as a count of right answers, and test loss (mnist_cnn.scoring)."""
+    """Test accuracy as a count of right answers, test loss (mnist_cnn.scoring), and which
+    images it got right: the study's intervals need them to cover the draw of the test images."""
     scores = score(model, arrays["test_images"], arrays["test_one_hot"], batch)
-    correct = scores.correct(arrays["test_one_hot"])
+    right = scores.predicted == arrays["test_one_hot"].argmax(axis=1)
+    correct = int(right.sum())
     images = len(arrays["test_images"])
-    return {"accuracy": correct / images, "correct": correct, "images": images, "loss": scores.loss}
+    return {
+        "accuracy": correct / images,
+        "correct": correct,
+        "images": images,
+        "loss": scores.loss,
+        IMAGES_FIELD: "".join("1" if hit else "0" for hit in right),
+    }
 
 
 def ran_on() -> dict[str, Any]:
@@ -205,9 +214,10 @@ def result_problem(result: Mapping[str, Any]) -> str | None:
 
 
 def _test_problem(test: Any) -> str | None:
-    if not isinstance(test, dict) or sorted(test) != ["accuracy", "correct", "images", "loss"]:
+    numbers = ["accuracy", "correct", "images", "loss"]
+    if not isinstance(test, dict) or sorted(set(test) - {IMAGES_FIELD}) != numbers:
         return "test does not hold exactly accuracy, correct, images and loss"
-    if not all(_is_number(test[key]) for key in test):
+    if not all(_is_number(test[key]) for key in numbers):
         return "test holds a value that is not a number"
     if not (isinstance(test["correct"], int) and isinstance(test["images"], int)):
         return "test correct and images are not whole numbers"
@@ -217,6 +227,24 @@ def _test_problem(test: Any) -> str | None:
         return (
             f"test accuracy {test['accuracy']} is not correct/images "
             f"= {test['correct']}/{test['images']}"
+        )
+    return _images_problem(test)
+
+
+def _images_problem(test: Mapping[str, Any]) -> str | None:
+    """Why the optional per-image record disagrees with the counts, or None. Records from
+    before it existed lack it; their intervals are then conditional on the test images."""
+    if IMAGES_FIELD not in test:
+        return None
+    by_image = test[IMAGES_FIELD]
+    if not isinstance(by_image, str) or len(by_image) != test["images"]:
+        return f"test {IMAGES_FIELD} is not a string of {test['images']} characters"
+    if set(by_image) - {"0", "1"}:
+        return f"test {IMAGES_FIELD} holds characters other than 0 and 1"
+    if by_image.count("1") != test["correct"]:
+        return (
+            f"test {IMAGES_FIELD} has {by_image.count('1')} images right, "
+            f"but correct is {test['correct']}"
         )
     return None
 

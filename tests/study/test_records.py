@@ -16,6 +16,7 @@ import pytest
 from mnist_cnn.study import runs
 from mnist_cnn.study.engine import Task, run_tasks, task_key
 from mnist_cnn.study.fingerprint import SOURCE_ROOT, code_fingerprint, import_closure
+from mnist_cnn.study.summary import IMAGES_FIELD
 from mnist_cnn.study.tasks import result_problem
 from tests.study.tiny_work import EVENTS_VARIABLE, read_events, scale_value
 
@@ -130,6 +131,19 @@ TRAINING = {
         ({"history": []}, "its history is missing or empty"),
         ({"test": {"accuracy": 0.75}}, "test does not hold exactly"),
         ({"num_params": "10"}, "num_params is missing or not a whole number"),
+        ({"test": {**TRAINING["test"], IMAGES_FIELD: "1" * 75 + "0" * 25}}, None),
+        (
+            {"test": {**TRAINING["test"], IMAGES_FIELD: "1" * 75 + "0" * 24}},
+            f"test {IMAGES_FIELD} is not a string of 100 characters",
+        ),
+        (
+            {"test": {**TRAINING["test"], IMAGES_FIELD: "1" * 75 + "0" * 24 + "x"}},
+            f"test {IMAGES_FIELD} holds characters other than 0 and 1",
+        ),
+        (
+            {"test": {**TRAINING["test"], IMAGES_FIELD: "1" * 74 + "0" * 26}},
+            f"test {IMAGES_FIELD} has 74 images right, but correct is 75",
+        ),
     ],
 )
 def test_a_training_result_is_checked_for_consistency(change, problem):

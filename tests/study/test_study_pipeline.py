@@ -64,6 +64,12 @@ def test_plain_repro_leaves_the_study_alone_and_study_repro_runs_it_once(study_r
     details = json.loads((study_repo / "study/reports/seeds.json").read_text())
     assert details["models"]["B"]["test_accuracy"]["n"] == 2
     assert details["family"] == ["A_vs_B", "B_vs_B_adj", "B_adj_vs_B_adj2", "B_vs_B_gap"]
+    # Every training recorded which test images it got right, so the declared comparisons'
+    # intervals cover the draw of the test images as well as the seeds (the term itself may
+    # estimate to 0 on a few tiny images, where the models agree on nearly all of them).
+    for comparison in details["declared"].values():
+        assert comparison["scope"] == "seeds and test images"
+        assert comparison["image_variance"] >= 0
     plots = json.loads(run(["dvc", "plots", "show", "--json"], study_repo).stdout)["data"]
     strip = plots["study/plots/seeds.csv"][0]["content"]
     assert strip["encoding"]["x"]["type"] == "nominal"  # the project's strip template
