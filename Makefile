@@ -12,7 +12,7 @@ MODEL ?= B_adj2
 # The page `dvc plots show` fills in (.dvc/config names it): chart libraries inline, no CDN.
 PLOTS_PAGE := .dvc/plots_page.html
 
-.PHONY: setup try lock repro study readme test test-fast lint format plots predict artifacts pr-report
+.PHONY: setup try compare lock repro study readme test test-fast lint format plots predict artifacts pr-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,11 +28,23 @@ TRY_EPOCHS ?= 1
 
 ## try: every stage on a small slice, as a DVC experiment in a temporary folder, so the workspace
 ## and the committed results stay as they are (the raw data is fetched here first, once)
+try: TRY_NAME := try-$(shell date +%Y%m%d-%H%M%S)
 try:
 	dvc repro download
-	dvc exp run --temp --name try-$$(date +%Y%m%d-%H%M%S) \
+	dvc exp run --temp --name $(TRY_NAME) \
 		--set-param split.limit=$(TRY_IMAGES) --set-param train.epoch_cap=$(TRY_EPOCHS)
-	dvc exp show --no-pager --only-changed --drop 'layers$$' --num 1
+	dvc exp diff HEAD $(TRY_NAME)
+
+# What `make compare` leaves out of `dvc exp show --only-changed`, so that the metrics a person
+# compares fit a 200-column terminal: dependency hashes (paths without a metric key: data/models,
+# mnist_cnn/...), params.yaml as a file, layer lists (DVC prints a list param as one cell of
+# hundreds of characters; `dvc params diff` names the change) and the interval bounds
+# (`dvc metrics diff` has them). Python regular expressions, matched from the column's start.
+COMPARE_DROP := [^:]*/[^:]*$$|params\.yaml$$|.*layers$$|.*:(low|high)$$
+
+## compare: experiments side by side (dvc exp show), only what changed, within 200 columns
+compare:
+	dvc exp show --no-pager --only-changed --drop '$(COMPARE_DROP)'
 
 ## lock: re-resolve pyproject.toml's dependencies into requirements/, one hashed file per platform
 lock:

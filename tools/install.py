@@ -19,6 +19,12 @@ from dataclasses import dataclass
 
 from tools.lock import EXTRAS, REFERENCE, REPO_ROOT, Target, find_target, this_machine
 
+# uv leaves installed modules uncompiled; pip compiles them. Without bytecode on disk, every
+# stage process and study worker compiles TensorFlow and Keras from source again wherever Python
+# may not write it (PYTHONDONTWRITEBYTECODE, a read-only environment); what that costs a process
+# is measured in benchmarks/import_cost.md.
+COMPILE = ["--compile-bytecode"]
+
 
 @dataclass(frozen=True)
 class Step:
@@ -51,11 +57,13 @@ def install_steps(python: str, target: Target | None) -> list[Step]:
         # pip's resolver backtracks for many minutes through this project's dependencies
         # (docs/platform.md); uv resolves them in seconds.
         editable = f".[{','.join(EXTRAS)}]"
-        return [bootstrap, Step(uv + ["install", "--quiet", "--python", python, "-e", editable])]
+        install = ["install", "--quiet", "--python", python, *COMPILE, "-e", editable]
+        return [bootstrap, Step(uv + install)]
     lock = target.lock_path.relative_to(REPO_ROOT)
+    sync = ["sync", "--quiet", "--python", python, "--require-hashes", *COMPILE, str(lock)]
     return [
         bootstrap,
-        Step(uv + ["sync", "--quiet", "--python", python, "--require-hashes", str(lock)]),
+        Step(uv + sync),
         Step(uv + ["install", "--quiet", "--python", python, "--no-deps", "--editable", "."]),
     ]
 

@@ -1,6 +1,8 @@
 """The committed locks against pyproject.toml, and the install steps `make setup` runs (offline)."""
 
+import importlib.util
 import tomllib
+from pathlib import Path
 
 import pytest
 from packaging.markers import default_environment
@@ -146,6 +148,7 @@ def test_locked_install_bootstraps_uv_by_hash_then_syncs_the_lock():
     assert sync.command[1:5] == ["-m", "uv", "pip", "sync"]
     assert "--require-hashes" in sync.command
     assert sync.command[-1] == "requirements/linux-x86_64-py3.11.txt"
+    assert "--compile-bytecode" in sync.command
     assert project.command[-3:] == ["--no-deps", "--editable", "."]
 
 
@@ -155,6 +158,16 @@ def test_unlocked_platform_installs_unpinned_from_pyproject_with_uv_not_pip():
     assert bootstrap.stdin is not None and bootstrap.stdin.startswith("uv==")
     assert install.command[1:5] == ["-m", "uv", "pip", "install"]
     assert install.command[-2:] == ["-e", ".[dev,jax,metal]"]
+    assert "--compile-bytecode" in install.command
+
+
+def test_this_environment_holds_the_bytecode_of_what_every_stage_imports():
+    """`make setup` compiled the installed packages, so no process compiles them again."""
+    for package in ("keras", "tensorflow"):
+        spec = importlib.util.find_spec(package)
+        assert spec is not None and spec.origin is not None, package
+        compiled = Path(importlib.util.cache_from_source(spec.origin))
+        assert compiled.is_file(), f"no bytecode beside {spec.origin}: run make setup again"
 
 
 def test_setup_says_in_one_line_when_a_mac_gets_no_gpu_plugin():
