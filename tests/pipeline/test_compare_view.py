@@ -1,4 +1,4 @@
-"""`make compare`: DVC's experiment table after a one-parameter experiment, readable as printed.
+"""After a one-parameter experiment, `make compare` and `dvc metrics diff` read as printed.
 
 The width is measured on the table DVC draws for a terminal wider than the table (COLUMNS), so
 that nothing is cut to fit: what is measured is the table's own width, which must fit 200.
@@ -45,3 +45,6 @@ def test_compare_fits_a_200_column_terminal_after_a_one_parameter_experiment(rep
     # Only B_adj retrained: no other model's numbers, no dependency hashes, no layer list.
     assert all(name.startswith("metrics/models/B_adj.json:") for name in header[2:]), header
     assert any("[drop]" in line for line in lines)
+    # The experiment is in the workspace now: what changed against the commit, line by line.
+    diff = run(["dvc", "metrics", "diff"], reproduced_repo).stdout.splitlines()
+    assert 2 <= len(diff) <= 25 and max(len(line) for line in diff) <= TERMINAL, diff
