@@ -114,7 +114,7 @@ def time_full_runs(log_dir: Path) -> dict[str, Any]:
         fresh_repository(repository)
         # The notebook's four trainings and everything they need (download, split, preprocess);
         # B_gap and evaluate are left out because the notebook script does neither.
-        targets = [f"train_{name}" for name in models]
+        targets = [f"train@{name}" for name in models]
         repro_seconds = timed(["dvc", "repro", *targets], repository, log_dir / "dvc-repro.log")
         pipeline = {
             name: json.loads((repository / f"metrics/train/{name}.json").read_text())
