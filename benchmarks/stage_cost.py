@@ -1,15 +1,17 @@
-"""What one epoch of a model costs as a whole process: the notebook's path against the stage.
+"""What training a model costs as a whole process: the notebook's path against the stage.
 
     python -m benchmarks.stage_cost --model B --repeats 3 --output benchmarks/stage_cost.json
+    python -m benchmarks.stage_cost --model B --epochs 10 --repeats 1 \
+        --variants notebook stage/native --output benchmarks/stage_cost_10_epochs.json
 
 In a fresh repository of this project (benchmarks.full_run.fresh_repository) with the split
 prepared once, each repeat runs, in an order that flips every repeat:
-- `notebook`: benchmarks/notebook_path.py, the notebook's code path, for one epoch;
-- `stage/portable` and `stage/native`: `dvc repro -s -f train@<model>` with `train.epoch_cap: 1`
-  and `train.cpu_kernels` portable (the default) or native (with TF_ENABLE_ONEDNN_OPTS=1).
+- `notebook`: benchmarks/notebook_path.py, the notebook's code path, for `--epochs` epochs;
+- `stage/portable` and `stage/native`: `dvc repro -s -f train@<model>` with `train.epoch_cap`
+  (`--epochs`) and `train.cpu_kernels` portable (the default) or native (TF_ENABLE_ONEDNN_OPTS=1).
 Each is one process (for the stage: DVC, which starts the stage's process), timed whole. The
-epoch's own seconds come from the run itself (the notebook path's epoch clock; the stage's
-progress line, whole seconds), so `overhead` is what the process spends besides its one epoch:
+epochs' own seconds come from the run itself (the notebook path's epoch clock; the stage's
+progress lines, whole seconds), so `overhead` is what the process spends besides its epochs:
 start-up, imports, data, building, callbacks, validation bookkeeping, saving and, for the stage,
 DVC. Medians over the repeats; every run is kept in the JSON, the table beside it (.md).
 """
@@ -37,13 +39,13 @@ from mnist_cnn import files
 
 PROJECT = Path(__file__).resolve().parents[1]
 VARIANTS = ("notebook", "stage/portable", "stage/native")
-PROGRESS = re.compile(r"epoch 1/1: .*\((\d+) s\)")
+PROGRESS = re.compile(r"epoch \d+/\d+: .*\((\d+) s\)")
 
 
-def set_kernels(repository: Path, kernels: str) -> None:
+def set_kernels(repository: Path, kernels: str, epochs: int) -> None:
     path = repository / "params.yaml"
     params = yaml.safe_load(path.read_text(encoding="utf-8"))
-    params["train"].update(epoch_cap=1, cpu_kernels=kernels)
+    params["train"].update(epoch_cap=epochs, cpu_kernels=kernels)
     path.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
 
 
@@ -57,40 +59,42 @@ def run_timed(command: list[str], cwd: Path, environment: dict[str, str]) -> tup
     return seconds, finished.stdout + finished.stderr
 
 
-def one_run(variant: str, model: str, repository: Path, scratch: Path) -> dict[str, float]:
+def one_run(
+    variant: str, model: str, epochs: int, repository: Path, scratch: Path
+) -> dict[str, float]:
     environment = {**tool_environment(), "PYTHONPATH": str(PROJECT)}
     if variant == "notebook":
         report = scratch / "notebook.json"
         command = [sys.executable, "-m", "benchmarks.notebook_path", "--model", model]
-        command += ["--epochs", "1", "--output", str(report)]
+        command += ["--epochs", str(epochs), "--output", str(report)]
         seconds, _ = run_timed(command, repository, environment)
-        epoch = json.loads(report.read_text(encoding="utf-8"))["models"][model]["epoch_seconds"][0]
-        return {"whole_seconds": seconds, "epoch_seconds": epoch}
+        clock = json.loads(report.read_text(encoding="utf-8"))["models"][model]["epoch_seconds"]
+        return {"whole_seconds": seconds, "epoch_seconds": sum(clock)}
     kernels = variant.split("/")[1]
-    set_kernels(repository, kernels)
+    set_kernels(repository, kernels, epochs)
     if kernels == "native":
         environment["TF_ENABLE_ONEDNN_OPTS"] = "1"
     environment["PYTHONPATH"] = str(repository)
     command = ["dvc", "repro", "--single-item", "--force", f"train@{model}"]
     seconds, output = run_timed(command, repository, environment)
-    progress = PROGRESS.search(output)
-    if progress is None:
-        raise SystemExit(f"error: no progress line in the output of train@{model}")
-    return {"whole_seconds": seconds, "epoch_seconds": float(progress.group(1))}
+    progress = [float(seconds) for seconds in PROGRESS.findall(output)]
+    if len(progress) != epochs:
+        raise SystemExit(f"error: {len(progress)} progress lines from train@{model}, not {epochs}")
+    return {"whole_seconds": seconds, "epoch_seconds": sum(progress)}
 
 
-def measure(model: str, repeats: int) -> dict[str, Any]:
+def measure(model: str, epochs: int, repeats: int, variants: list[str]) -> dict[str, Any]:
     started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    runs: dict[str, list[dict[str, float]]] = {variant: [] for variant in VARIANTS}
+    runs: dict[str, list[dict[str, float]]] = {variant: [] for variant in variants}
     with tempfile.TemporaryDirectory(prefix="bench-stage-") as folder:
         repository, scratch = Path(folder) / "repo", Path(folder)
         repository.mkdir()
         fresh_repository(repository)
-        set_kernels(repository, "portable")
+        set_kernels(repository, "portable", epochs)
         run_timed(["dvc", "repro", "preprocess"], repository, tool_environment())
         for repeat in range(repeats):
-            for variant in VARIANTS if repeat % 2 == 0 else VARIANTS[::-1]:
-                runs[variant].append(one_run(variant, model, repository, scratch))
+            for variant in variants if repeat % 2 == 0 else variants[::-1]:
+                runs[variant].append(one_run(variant, model, epochs, repository, scratch))
     medians = {
         variant: {
             key: statistics.median(run[key] for run in values)
@@ -104,6 +108,7 @@ def measure(model: str, repeats: int) -> dict[str, Any]:
         "started": started,
         "machine": f"{os.cpu_count()} cores of {cpu_name()}",
         "model": model,
+        "epochs": epochs,
         "repeats": repeats,
         "runs": runs,
         "medians": medians,
@@ -111,42 +116,49 @@ def measure(model: str, repeats: int) -> dict[str, Any]:
 
 
 def table(report: dict[str, Any], source: Path) -> str:
+    epochs = report["epochs"]
+    medians = report["medians"]
     lines = [
-        "# One epoch as a whole process: the notebook's path and the training stage",
+        "# Training as a whole process: the notebook's path and the training stage",
         "",
         f"Generated by `python -m benchmarks.stage_cost` from `{source.name}`; do not edit.",
         "",
-        f"Started {report['started']} on {report['machine']}; model {report['model']}, one "
-        f"epoch on the prepared split, medians of {report['repeats']} repeats.",
+        f"Started {report['started']} on {report['machine']}; model {report['model']}, "
+        f"{epochs} epoch{'s' if epochs > 1 else ''} on the prepared split, medians of "
+        f"{report['repeats']} repeat{'s' if report['repeats'] > 1 else ''}.",
         "",
-        "| variant | whole process s | its epoch s | besides the epoch s | vs notebook |",
+        "| variant | whole process s | its epochs s | besides the epochs s | vs notebook |",
         "|---|---|---|---|---|",
     ]
-    notebook = report["medians"]["notebook"]["whole_seconds"]
-    for variant, values in report["medians"].items():
+    notebook = medians["notebook"]["whole_seconds"]
+    for variant, values in medians.items():
         lines.append(
             f"| {variant} | {values['whole_seconds']:.1f} | {values['epoch_seconds']:.1f} | "
             f"{values['overhead_seconds']:.1f} | {notebook / values['whole_seconds']:.2f}x |"
         )
-    medians = report["medians"]
-    portable, native = medians["stage/portable"], medians["stage/native"]
-    lines += [
-        "",
-        "The price of `train.cpu_kernels: portable` (numbers that repeat across x86-64 CPUs): "
-        f"{portable['epoch_seconds'] - native['epoch_seconds']:.1f} s per epoch of "
-        f"{report['model']} against `native`, "
-        f"{portable['epoch_seconds'] / native['epoch_seconds']:.2f}x its epoch time.",
-    ]
+    if "stage/portable" in medians and "stage/native" in medians:
+        portable = medians["stage/portable"]["epoch_seconds"] / epochs
+        native = medians["stage/native"]["epoch_seconds"] / epochs
+        lines += [
+            "",
+            "The price of `train.cpu_kernels: portable` (numbers that repeat across x86-64 "
+            f"CPUs): {portable - native:.1f} s per epoch of {report['model']} against "
+            f"`native`, {portable / native:.2f}x its epoch time.",
+        ]
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="B")
+    parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
     parser.add_argument("--output", type=Path, required=True)
     arguments = parser.parse_args()
-    report = measure(arguments.model, arguments.repeats)
+    if "notebook" not in arguments.variants:
+        parser.error("--variants must include notebook, the baseline")
+    report = measure(arguments.model, arguments.epochs, arguments.repeats, arguments.variants)
     files.write_json(arguments.output, report)
     files.write_text(arguments.output.with_suffix(".md"), table(report, arguments.output))
     print(table(report, arguments.output))
