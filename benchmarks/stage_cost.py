@@ -11,9 +11,10 @@ prepared once, each repeat runs, in an order that flips every repeat:
   (`--epochs`) and `train.cpu_kernels` portable (the default) or native (TF_ENABLE_ONEDNN_OPTS=1).
 Each is one process (for the stage: DVC, which starts the stage's process), timed whole. The
 epochs' own seconds come from the run itself (the notebook path's epoch clock; the stage's
-progress lines, whole seconds), so `overhead` is what the process spends besides its epochs:
-start-up, imports, data, building, callbacks, validation bookkeeping, saving and, for the stage,
-DVC. Medians over the repeats; every run is kept in the JSON, the table beside it (.md).
+last progress line, whole seconds since its training started), so `overhead` is what the
+process spends besides its epochs: start-up, imports, data, building, callbacks, validation
+bookkeeping, saving and, for the stage, DVC. Medians over the repeats; every run is kept in
+the JSON, the table beside it (.md).
 """
 
 from __future__ import annotations
@@ -77,10 +78,11 @@ def one_run(
     environment["PYTHONPATH"] = str(repository)
     command = ["dvc", "repro", "--single-item", "--force", f"train@{model}"]
     seconds, output = run_timed(command, repository, environment)
+    # Each progress line gives the seconds since training started: the last one is all epochs.
     progress = [float(seconds) for seconds in PROGRESS.findall(output)]
     if len(progress) != epochs:
         raise SystemExit(f"error: {len(progress)} progress lines from train@{model}, not {epochs}")
-    return {"whole_seconds": seconds, "epoch_seconds": sum(progress)}
+    return {"whole_seconds": seconds, "epoch_seconds": progress[-1]}
 
 
 def measure(model: str, epochs: int, repeats: int, variants: list[str]) -> dict[str, Any]:
@@ -132,10 +134,17 @@ def table(report: dict[str, Any], source: Path) -> str:
     ]
     notebook = medians["notebook"]["whole_seconds"]
     for variant, values in medians.items():
-        lines.append(
-            f"| {variant} | {values['whole_seconds']:.1f} | {values['epoch_seconds']:.1f} | "
-            f"{values['overhead_seconds']:.1f} | {notebook / values['whole_seconds']:.2f}x |"
+        epochs_seconds, overhead = (
+            ("n/a", "n/a")
+            if values["epoch_seconds"] is None
+            else (f"{values['epoch_seconds']:.1f}", f"{values['overhead_seconds']:.1f}")
         )
+        lines.append(
+            f"| {variant} | {values['whole_seconds']:.1f} | {epochs_seconds} | {overhead} | "
+            f"{notebook / values['whole_seconds']:.2f}x |"
+        )
+    if "note" in report:
+        lines += ["", report["note"]]
     if "stage/portable" in medians and "stage/native" in medians:
         portable = medians["stage/portable"]["epoch_seconds"] / epochs
         native = medians["stage/native"]["epoch_seconds"] / epochs
