@@ -12,7 +12,7 @@ MODEL ?= B_adj2
 # The page `dvc plots show` fills in (.dvc/config names it): chart libraries inline, no CDN.
 PLOTS_PAGE := .dvc/plots_page.html
 
-.PHONY: setup try compare lock repro study readme test test-fast lint format plots predict artifacts pr-report
+.PHONY: setup try compare study-records lock repro study readme test test-fast lint format plots predict artifacts pr-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,14 @@ repro:
 ## study: the study of seeds, folds and the L2 factor (study/dvc.yaml), on a local Ray
 study:
 	dvc repro study/dvc.yaml
+
+## study-records: commit the study's finished trainings (study/runs/) and nothing else, so that
+## another machine resumes from git; run it while `make study` runs, as often as you like
+study-records:
+	@git add study/runs
+	@if git diff --cached --quiet -- study/runs; then echo "study-records: nothing new"; \
+	else git commit --quiet -m "Study records: $$(git diff --cached --name-only -- study/runs \
+		| wc -l | tr -d " ") more finished trainings" -- study/runs && git log --oneline -1; fi
 
 ## readme: rewrite README.md's results block from the committed metrics
 readme:
