@@ -153,6 +153,20 @@ def run(
     return result
 
 
+def make_target(
+    target: str, cwd: Path, environment: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`make -s <target>` from this project's Makefile, run in `cwd` (a throwaway repository)."""
+    return subprocess.run(
+        ["make", "-s", "-f", str(REPO_ROOT / "Makefile"), target],
+        cwd=cwd,
+        env=environment,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+
+
 def copy_project(destination: Path) -> None:
     """The pipeline's code and files into `destination`, as a clone would have them."""
     for folder in PIPELINE_FOLDERS:

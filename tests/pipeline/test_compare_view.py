@@ -6,12 +6,11 @@ that nothing is cut to fit: what is measured is the table's own width, which mus
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO_ROOT, command_environment, run
+from tests.helpers import command_environment, make_target, run
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
@@ -22,14 +21,7 @@ def compare(repo: Path) -> list[str]:
     """The lines `make compare` prints in `repo`, drawn for a 1,000-column terminal."""
     environment = {**command_environment(repo), "COLUMNS": "1000"}
     environment.pop("MAKEFLAGS", None)
-    shown = subprocess.run(
-        ["make", "-s", "-f", str(REPO_ROOT / "Makefile"), "compare"],
-        cwd=repo,
-        env=environment,
-        text=True,
-        capture_output=True,
-        check=True,
-    )
+    shown = make_target("compare", repo, environment)
     return [line.rstrip() for line in shown.stdout.splitlines() if line.strip()]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.helpers import REPO_ROOT
+from tests.helpers import make_target
 
 
 def git(repo: Path, *arguments: str) -> str:
@@ -15,14 +15,7 @@ def git(repo: Path, *arguments: str) -> str:
 
 
 def study_records(repo: Path) -> str:
-    made = subprocess.run(
-        ["make", "-s", "-f", str(REPO_ROOT / "Makefile"), "study-records"],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return made.stdout
+    return make_target("study-records", repo).stdout
 
 
 def test_only_the_new_records_are_committed(tmp_path):
