@@ -37,10 +37,9 @@ try:
 
 # What `make compare` leaves out of `dvc exp show --only-changed`, so that the metrics a person
 # compares fit a 200-column terminal: dependency hashes (paths without a metric key: data/models,
-# mnist_cnn/...), params.yaml as a file, layer lists (DVC prints a list param as one cell of
-# hundreds of characters; `dvc params diff` names the change) and the interval bounds
-# (`dvc metrics diff` has them). Python regular expressions, matched from the column's start.
-COMPARE_DROP := [^:]*/[^:]*$$|params\.yaml$$|.*layers$$|.*:(low|high)$$
+# mnist_cnn/...), params.yaml as a file and the interval bounds (`dvc metrics diff` has them).
+# Python regular expressions, matched from the column's start.
+COMPARE_DROP := [^:]*/[^:]*$$|params\.yaml$$|.*:(low|high)$$
 
 ## compare: experiments side by side (dvc exp show), only what changed, within 200 columns
 compare:

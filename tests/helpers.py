@@ -66,7 +66,8 @@ def write_params(directory: Path, params: dict[str, Any]) -> Path:
 
 
 def edit_params(directory: Path, *changes: tuple[str, Any]) -> dict[str, Any]:
-    """Set dotted keys (`models.B.layers.3.rate`) in directory/params.yaml; returns the params."""
+    """Set dotted keys (`models.B_adj.layers.drop1.rate`) in directory/params.yaml; returns
+    the params."""
     params = yaml.safe_load((directory / "params.yaml").read_text(encoding="utf-8"))
     for path, value in changes:
         set_key(params, path, value)

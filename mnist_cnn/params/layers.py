@@ -10,6 +10,7 @@ any stage runs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
@@ -164,7 +165,7 @@ def architecture_size(layers: tuple[LayerSpec, ...], input_shape: Shape) -> tupl
     return weights, activations
 
 
-def _check_softmax_end(key: str, layers: tuple[LayerSpec, ...]) -> None:
+def _check_softmax_end(key: str, layers: tuple[LayerSpec, ...], names: Sequence[str]) -> None:
     # Evaluation and mnist-predict read the last layer's outputs as class probabilities; any
     # other end trains, then fails (or prints scores as if they were probabilities) hours later.
     required = "{kind: dense, units: <num_classes>, activation: softmax}"
@@ -173,7 +174,7 @@ def _check_softmax_end(key: str, layers: tuple[LayerSpec, ...]) -> None:
     last = layers[-1]
     if not (isinstance(last, Dense) and last.activation == "softmax"):
         raise ParamsError(
-            f"{key}[{len(layers) - 1}] ({_describe(last)}) is the last layer; it must be {required}"
+            f"{key}.{names[-1]} ({_describe(last)}) is the last layer; it must be {required}"
         )
 
 
@@ -182,16 +183,18 @@ def _describe(spec: LayerSpec) -> str:
     return spec.kind if activation is None else f"{spec.kind}, activation: {activation}"
 
 
-def check_architecture(key: str, layers: tuple[LayerSpec, ...], input_shape: Shape) -> Shape:
-    """Follow the shapes through the layers; refuse collapse, spatial layers after flattening
-    and an end other than a softmax dense layer.
+def check_architecture(
+    key: str, layers: tuple[LayerSpec, ...], names: Sequence[str], input_shape: Shape
+) -> Shape:
+    """Follow the shapes through the layers (named `names` in params.yaml); refuse collapse,
+    spatial layers after flattening and an end other than a softmax dense layer.
 
     Returns the output shape (the caller checks it against the number of classes).
     """
-    _check_softmax_end(key, layers)
+    _check_softmax_end(key, layers, names)
     shape = tuple(input_shape)
-    for index, spec in enumerate(layers):
-        where = f"{key}[{index}] ({spec.kind})"
+    for name, spec in zip(names, layers, strict=True):
+        where = f"{key}.{name} ({spec.kind})"
         if isinstance(spec, _SPATIAL) and len(shape) != 3:
             raise ParamsError(
                 f"{where} needs an image-shaped input but gets {shape}; "

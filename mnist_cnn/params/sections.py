@@ -7,15 +7,16 @@ files, the image shape is 3-D, every architecture fits the image and ends in one
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from mnist_cnn.errors import ParamsError
 from mnist_cnn.idx import MNIST_FILES
 from mnist_cnn.params.layers import Conv2D, Dense, LayerSpec, check_architecture
 from mnist_cnn.params.optimizers import OptimizerSpec
 from mnist_cnn.params.urls import is_url, url_problem
-from mnist_cnn.params.validation import FolderName, Name, bounded, build_dataclass
+from mnist_cnn.params.validation import FolderName, Name, Named, bounded, build_dataclass
 
 # metrics/evaluate.json holds one key per model and this one for the paired tests, so no model
 # may carry this name.
@@ -75,7 +76,11 @@ class EarlyStoppingParams:
 class ModelParams:
     epochs: int = field(metadata=bounded(1, 1000))
     early_stopping: EarlyStoppingParams | None
-    layers: tuple[LayerSpec, ...]
+    # Written as {name: layer} in params.yaml (validation.Named); the names only address layers.
+    layers: Annotated[
+        tuple[LayerSpec, ...],
+        Named("layer names to layers, input first", "conv1: {kind: conv2d, filters: 32, ...}"),
+    ]
 
 
 @dataclass(frozen=True)
@@ -160,7 +165,8 @@ def _check_checksums(download: DownloadParams) -> None:
             raise ParamsError(f"download.sha256.{name} must be 64 lowercase hex digits")
 
 
-def _check_models(params: Params) -> None:
+def _check_models(params: Params, raw: Mapping[str, Any]) -> None:
+    """Every architecture, its layers named as params.yaml names them (`raw`, already valid)."""
     if PAIRS_KEY in params.models:
         raise ParamsError(
             f"models.{PAIRS_KEY}: the name is reserved (metrics/evaluate.json keeps the paired "
@@ -168,7 +174,8 @@ def _check_models(params: Params) -> None:
         )
     for name, model in params.models.items():
         key = f"models.{name}.layers"
-        output = check_architecture(key, model.layers, params.image_shape)
+        names = list(raw["models"][name]["layers"])
+        output = check_architecture(key, model.layers, names, params.image_shape)
         if output != (params.num_classes,):
             raise ParamsError(
                 f"{key} ends in shape {output}; the last layer must be a dense "
@@ -245,6 +252,6 @@ def parse_params(raw: Any) -> Params:
             f"image_shape = {list(params.image_shape)} must be [height, width, "
             "channels], each at least 1"
         )
-    _check_models(params)
+    _check_models(params, raw)
     _check_study(params)
     return params

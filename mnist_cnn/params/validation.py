@@ -3,8 +3,9 @@
 Every section of params.yaml and every layer spec goes through `convert`, so one set of rules
 holds everywhere: unknown and missing keys are errors, a bool is not an int, every float is
 finite, ranges are declared on the field (`bounded`), names that become file names are single
-safe path components, and a union of spec classes is chosen by its `kind` key. Errors name the
-dotted key, the value and what is allowed.
+safe path components, a union of spec classes is chosen by its `kind` key, and a sequence
+declared `Named` is written as a mapping from names to items (kept in order, names dropped).
+Errors name the dotted key, the value and what is allowed.
 """
 
 from __future__ import annotations
@@ -38,14 +39,29 @@ class NamePattern:
     description: str
 
 
-# Model names become data/models/<name>.keras and stage names train@<name>.
-Name = Annotated[
-    str, NamePattern(r"[A-Za-z][A-Za-z0-9_]*", "letters, digits and underscores, from a letter")
-]
+# Model names become data/models/<name>.keras and stage names train@<name>; layer names become
+# parts of dotted keys (models.B.layers.<name>.rate), so they may not hold a dot.
+NAME_PATTERN = NamePattern(
+    r"[A-Za-z][A-Za-z0-9_]*", "letters, digits and underscores, from a letter"
+)
+Name = Annotated[str, NAME_PATTERN]
 # A folder directly under the repository root, hidden or not (.resume).
 FolderName = Annotated[
     str, NamePattern(r"\.?[A-Za-z0-9_][A-Za-z0-9_-]*", "one folder name: letters, digits, _ -")
 ]
+
+
+@dataclasses.dataclass(frozen=True)
+class Named:
+    """A tuple written in params.yaml as a mapping of names to its items, in order.
+
+    DVC shows a list param as one cell and addresses its items by position; named items are
+    columns of their own (`models.B_adj.layers.drop1.rate`) that keep their name when an item
+    is inserted before them. The names only address the items: they are not kept.
+    """
+
+    description: str
+    example: str
 
 
 def _describe(value: Any) -> str:
@@ -130,6 +146,8 @@ def _tagged(key: str, value: Any, classes: tuple[Any, ...]) -> Any:
 def convert(key: str, value: Any, hint: Any) -> Any:
     """Convert one YAML value to `hint`, strictly; `key` is the dotted path for errors."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is Annotated and isinstance(args[1], Named):
+        return _named_items(key, value, args[0], args[1])
     if origin is Annotated:
         return _name(key, convert(key, value, args[0]), args[1])
     if origin in (typing.Union, types.UnionType):
@@ -159,6 +177,26 @@ def convert(key: str, value: Any, hint: Any) -> Any:
             for name, item in value.items()
         }
     return _scalar(key, value, hint)
+
+
+def _named_items(key: str, value: Any, hint: Any, rule: Named) -> tuple[Any, ...]:
+    """The items of a mapping `{name: item}` converted to `hint`'s item type, in order."""
+    if isinstance(value, list):
+        # The form params.yaml had before the items were named: say what to write instead.
+        raise ParamsError(
+            f"{key} is a list of {len(value)} items; write it as a mapping of "
+            f"{rule.description} ({rule.example})"
+        )
+    if not isinstance(value, dict) or not value:
+        raise ParamsError(
+            f"{key} = {_describe(value)} must be a non-empty mapping of {rule.description}"
+        )
+    (item_hint, _ellipsis) = typing.get_args(hint)
+    items = []
+    for name, item in value.items():
+        _name(f"{key}.{name}", name, NAME_PATTERN)
+        items.append(convert(f"{key}.{name}", item, item_hint))
+    return tuple(items)
 
 
 def build_dataclass(key: str, mapping: Any, cls: type, allowed_extra: tuple[str, ...] = ()) -> Any:

@@ -17,7 +17,7 @@ _WIDE_ENCODINGS = {
     codecs.BOM_UTF16_LE: "UTF-16",
     codecs.BOM_UTF16_BE: "UTF-16",
 }
-# The deepest params.yaml has five levels (models.B.layers[0].filters); PyYAML builds nested
+# The deepest params.yaml has five levels (models.B.layers.conv1.filters); PyYAML builds nested
 # values by recursion, so a file nested thousands deep would end in Python's RecursionError.
 MAX_NESTING = 50
 

@@ -24,13 +24,18 @@ from tests.helpers import load_repo_params
 from tests.mnist_fixtures import synthetic_digits
 
 # A network small enough to train for hundreds of steps in seconds, with both L2 penalties.
-SMALL_LAYERS = [
-    {"kind": "conv2d", "filters": 4, "kernel_size": 3, "activation": "relu", "l2": 0.001},
-    {"kind": "max_pool", "pool_size": 4},
-    {"kind": "flatten"},
-    {"kind": "dense", "units": 10, "activation": "softmax", "l2": 0.0005},
-]
-DROPOUT = {"kind": "dropout", "rate": 0.3}
+SMALL_LAYERS = {
+    "conv": {"kind": "conv2d", "filters": 4, "kernel_size": 3, "activation": "relu", "l2": 0.001},
+    "pool": {"kind": "max_pool", "pool_size": 4},
+    "flatten": {"kind": "flatten"},
+    "output": {"kind": "dense", "units": 10, "activation": "softmax", "l2": 0.0005},
+}
+# SMALL_LAYERS with dropout before the output layer.
+WITH_DROPOUT = {
+    **{name: layer for name, layer in SMALL_LAYERS.items() if name != "output"},
+    "drop": {"kind": "dropout", "rate": 0.3},
+    "output": SMALL_LAYERS["output"],
+}
 # 250 training images at batch 8: 32 steps an epoch, the last one of 2 images.
 TRAIN_IMAGES = 250
 BATCH_SIZE = 8
@@ -45,7 +50,7 @@ def digits(count: int, seed: int, noisy_labels: float = 0.0) -> Split:
     return Split(images=images[..., np.newaxis], one_hot=np.eye(10, dtype=np.float32)[labels])
 
 
-def job(layers: list[dict], epochs: int, early_stopping: dict | None = None) -> TrainingJob:
+def job(layers: dict[str, dict], epochs: int, early_stopping: dict | None = None) -> TrainingJob:
     params = parse_params(load_repo_params())
     raw = {"epochs": epochs, "early_stopping": early_stopping, "layers": layers}
     settings = dataclasses.replace(params.train, batch_size=BATCH_SIZE, eval_batch_size=40)
@@ -85,7 +90,7 @@ def fit_vs_compiled() -> dict[str, Any]:
     train, val = digits(TRAIN_IMAGES, 1, noisy_labels=0.3), digits(60, 2, noisy_labels=0.3)
     return {
         "no_dropout": both_engines(job(SMALL_LAYERS, epochs=7), train, val),
-        "dropout": both_engines(job([*SMALL_LAYERS[:3], DROPOUT, SMALL_LAYERS[3]], 7), train, val),
+        "dropout": both_engines(job(WITH_DROPOUT, 7), train, val),
     }
 
 
@@ -100,7 +105,7 @@ def early_stopping() -> dict[str, Any]:
 def many_vs_one() -> dict[str, Any]:
     """Four seeds together against each alone, with early stopping at different epochs."""
     early = {"monitor": "val_accuracy", "patience": 1}
-    training = job([*SMALL_LAYERS[:3], DROPOUT, SMALL_LAYERS[3]], 8, early)
+    training = job(WITH_DROPOUT, 8, early)
     train, val = digits(TRAIN_IMAGES, 5, noisy_labels=0.3), digits(60, 6, noisy_labels=0.3)
     seeds = [11, 12, 13, 14]
     together = train_seeds(training, seeds, train=train, val=val)
@@ -120,7 +125,7 @@ def many_vs_one() -> dict[str, Any]:
 
 def dropout_distribution() -> dict[str, Any]:
     """Six seeds with dropout through Keras fit one by one, and through one vmapped program."""
-    training = job([*SMALL_LAYERS[:3], DROPOUT, SMALL_LAYERS[3]], epochs=4)
+    training = job(WITH_DROPOUT, epochs=4)
     train, val = digits(TRAIN_IMAGES, 7, noisy_labels=0.3), digits(200, 8, noisy_labels=0.3)
     seeds = [21, 22, 23, 24, 25, 26]
     fitted = []

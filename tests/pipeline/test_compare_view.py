@@ -25,8 +25,18 @@ def compare(repo: Path) -> list[str]:
     return [line.rstrip() for line in shown.stdout.splitlines() if line.strip()]
 
 
+def cell(lines: list[str], column: str, row: str) -> str:
+    """The text of `column` in the first line holding `row`, by the header's column span."""
+    header = lines[1]
+    start = header.index(column)
+    end = start + len(column)
+    line = next(line for line in lines[2:] if row in line)
+    return line[start:end].strip()
+
+
 def test_compare_fits_a_200_column_terminal_after_a_one_parameter_experiment(reproduced_repo):
-    experiment = ["dvc", "exp", "run", "-n", "drop", "-S", "models.B_adj.layers.3.rate=0.3"]
+    changed = "models.B_adj.layers.drop1.rate"
+    experiment = ["dvc", "exp", "run", "-n", "drop", "-S", f"{changed}=0.3"]
     run(experiment, reproduced_repo)
     lines = compare(reproduced_repo)
     widest = max(len(line) for line in lines)
@@ -34,8 +44,12 @@ def test_compare_fits_a_200_column_terminal_after_a_one_parameter_experiment(rep
     header = lines[1].split()
     assert header[:2] == ["Experiment", "Created"]
     assert "metrics/models/B_adj.json:test_accuracy" in header
-    # Only B_adj retrained: no other model's numbers, no dependency hashes, no layer list.
-    assert all(name.startswith("metrics/models/B_adj.json:") for name in header[2:]), header
+    # Only B_adj retrained: no other model's numbers, no dependency hashes; the changed layer
+    # setting is a column of its own, its values the old and the new rate.
+    assert changed in header
+    metrics = [name for name in header[2:] if name != changed]
+    assert all(name.startswith("metrics/models/B_adj.json:") for name in metrics), header
+    assert cell(lines, changed, "[drop]") == "0.3", lines
     assert any("[drop]" in line for line in lines)
     # The experiment is in the workspace now: what changed against the commit, line by line.
     diff = run(["dvc", "metrics", "diff"], reproduced_repo).stdout.splitlines()

@@ -45,7 +45,7 @@ def test_repro_on_synthetic_data_writes_every_output_and_then_does_nothing(repro
 
 def test_changing_a_training_param_of_b_reruns_only_what_depends_on_b(reproduced_repo):
     params = yaml.safe_load((reproduced_repo / "params.yaml").read_text())
-    params["models"]["B"]["layers"][-2]["units"] = 32
+    params["models"]["B"]["layers"]["hidden"]["units"] = 32
     (reproduced_repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     rerun = run(["dvc", "repro"], reproduced_repo)
     # curves redraws the PNGs from B's new history.
@@ -55,7 +55,7 @@ def test_changing_a_training_param_of_b_reruns_only_what_depends_on_b(reproduced
 def test_metrics_diff_between_branches_shows_the_changed_metrics(reproduced_repo):
     run(["git", "checkout", "-qb", "wider-b"], reproduced_repo)
     params = yaml.safe_load((reproduced_repo / "params.yaml").read_text())
-    params["models"]["B"]["layers"][-2]["units"] = 16
+    params["models"]["B"]["layers"]["hidden"]["units"] = 16
     (reproduced_repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     run(["dvc", "repro"], reproduced_repo)
     run(["git", "add", "-A"], reproduced_repo)

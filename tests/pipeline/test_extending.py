@@ -18,7 +18,7 @@ def add_model(repo: Path, name: str, like: str) -> None:
     """The README's recipe: one params.yaml entry (B's layers with a narrower Dense layer)."""
     params = yaml.safe_load((repo / "params.yaml").read_text())
     params["models"][name] = copy.deepcopy(params["models"][like])
-    params["models"][name]["layers"][-2]["units"] = 32
+    params["models"][name]["layers"]["hidden"]["units"] = 32
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
 

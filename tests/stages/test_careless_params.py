@@ -99,11 +99,10 @@ def test_params_nested_thousands_deep_are_one_line_not_a_recursion_traceback(tmp
 
 def test_a_last_layer_without_softmax_is_refused_by_check_params(tmp_path):
     params = load_repo_params()
-    last = len(params["models"]["B"]["layers"]) - 1
-    params["models"]["B"]["layers"][last] = {"kind": "dense", "units": 10, "activation": "relu"}
+    params["models"]["B"]["layers"]["output"] = {"kind": "dense", "units": 10, "activation": "relu"}
     write_params(tmp_path, params)
     line = assert_one_line_error(run_stage(tmp_path, "stages.check_params"))
     assert line == (
-        f"error: models.B.layers[{last}] (dense, activation: relu) is the last layer; it must be "
+        "error: models.B.layers.output (dense, activation: relu) is the last layer; it must be "
         "{kind: dense, units: <num_classes>, activation: softmax}"
     )

@@ -14,9 +14,9 @@ from tests.helpers import assert_one_line_error, load_repo_params, run_stage, se
         ("train.batch_size", True, "train.batch_size = True (bool) must be an integer"),
         ("split.val_fraction", 1.5, "split.val_fraction = 1.5 is out of range; allowed: (0, 1)"),
         (
-            "models.B_adj.layers.3.rate",
+            "models.B_adj.layers.drop1.rate",
             1.0,
-            "models.B_adj.layers[3].rate = 1.0 is out of range; allowed: [0, 1)",
+            "models.B_adj.layers.drop1.rate = 1.0 is out of range; allowed: [0, 1)",
         ),
         (
             "train.learning_rat",
@@ -24,9 +24,9 @@ from tests.helpers import assert_one_line_error, load_repo_params, run_stage, se
             "unknown key train.learning_rat; allowed keys here: batch_size",
         ),
         (
-            "models.B.layers.0.kind",
+            "models.B.layers.conv1.kind",
             "conv3d",
-            "models.B.layers[0].kind = 'conv3d' is not a known kind; expected one of conv2d",
+            "models.B.layers.conv1.kind = 'conv3d' is not a known kind; expected one of conv2d",
         ),
         (
             "download.mirrors.1",

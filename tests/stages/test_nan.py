@@ -42,7 +42,7 @@ def test_injected_nan_in_the_targets_stops_training_with_exit_2(
 
 def test_absurd_l2_overflows_the_loss_and_the_stage_exits_2(prepared_workspace):
     layout, _ = prepared_workspace
-    edit_params(layout.root, ("models.B_adj2.layers.10.l2", 1.0e38))
+    edit_params(layout.root, ("models.B_adj2.layers.hidden.l2", 1.0e38))
 
     result = run_stage(layout.root, "stages.train", "B_adj2")
 

@@ -13,13 +13,25 @@ from mnist_cnn.params.optimizers import SGD, Adam
 from mnist_cnn.training.memory import FLOAT_BYTES, check_fits_in_memory, training_bytes
 from tests.helpers import REPO_ROOT, declared_models, load_repo_params
 
-WIDE = [
-    {"kind": "conv2d", "filters": 4096, "kernel_size": 3, "padding": "same", "activation": "relu"},
-    {"kind": "conv2d", "filters": 4096, "kernel_size": 3, "padding": "same", "activation": "relu"},
-    {"kind": "flatten"},
-    {"kind": "dense", "units": 65536, "activation": "relu"},
-    {"kind": "dense", "units": 10, "activation": "softmax"},
-]
+WIDE = {
+    "conv1": {
+        "kind": "conv2d",
+        "filters": 4096,
+        "kernel_size": 3,
+        "padding": "same",
+        "activation": "relu",
+    },
+    "conv2": {
+        "kind": "conv2d",
+        "filters": 4096,
+        "kernel_size": 3,
+        "padding": "same",
+        "activation": "relu",
+    },
+    "flatten": {"kind": "flatten"},
+    "hidden": {"kind": "dense", "units": 65536, "activation": "relu"},
+    "output": {"kind": "dense", "units": 10, "activation": "softmax"},
+}
 
 
 @pytest.mark.parametrize("name", declared_models())

@@ -1,4 +1,5 @@
 import copy
+import re
 
 import pytest
 
@@ -36,14 +37,18 @@ def mutated(path: str, value):
         ("split.val_fraction", 1.0, r"split.val_fraction = 1.0 is out of range; allowed: \(0, 1\)"),
         ("split.val_fraction", 0, "split.val_fraction = 0.0 is out of range"),
         ("models.B.epochs", 0, "models.B.epochs = 0 is out of range"),
-        ("models.B_adj.layers.3.rate", 1.0, r"models.B_adj.layers\[3\].rate = 1.0 is out of range"),
         (
-            "models.B_adj2.layers.10.l2",
-            -0.1,
-            r"models.B_adj2.layers\[10\].l2 = -0.1 is out of range",
+            "models.B_adj.layers.drop1.rate",
+            1.0,
+            r"models.B_adj.layers.drop1.rate = 1.0 is out of range",
         ),
-        ("models.A.layers.0.kind", "conv3d", "is not a known kind; expected one of conv2d"),
-        ("models.A.layers.0.filterz", 3, r"unknown key models.A.layers\[0\].filterz"),
+        (
+            "models.B_adj2.layers.hidden.l2",
+            -0.1,
+            r"models.B_adj2.layers.hidden.l2 = -0.1 is out of range",
+        ),
+        ("models.A.layers.conv1.kind", "conv3d", "is not a known kind; expected one of conv2d"),
+        ("models.A.layers.conv1.filterz", 3, r"unknown key models.A.layers.conv1.filterz"),
         ("train.precision", "float16", "expected one of float32, mixed_bfloat16"),
         (
             "train.engine",
@@ -85,12 +90,12 @@ def mutated(path: str, value):
         ("study.l2_fit.model", "C", "study.l2_fit.model = 'C' is not declared"),
         ("study.l2_fit.factors", [0.001, 0.0], "must list positive factors"),
         ("runtime.study_engine", "dask", "expected one of ray, in_process"),
-        ("models.B_adj.layers.3.rate", float("nan"), r"rate = nan must be a finite number"),
-        ("models.B_adj2.layers.10.l2", float("inf"), r"l2 = inf must be a finite number"),
+        ("models.B_adj.layers.drop1.rate", float("nan"), r"rate = nan must be a finite number"),
+        ("models.B_adj2.layers.hidden.l2", float("inf"), r"l2 = inf must be a finite number"),
         ("train.optimizer.learning_rate", "1e-3", r"YAML reads an exponent without a dot as text"),
         ("train.optimizer.kind", "rmsprop", r"is not a known kind; expected one of adam, sgd"),
         ("train.optimizer.beta_1", 1.0, r"train.optimizer.beta_1 = 1.0 is out of range"),
-        ("models.A.layers.0.kind", ["conv2d"], r"kind = \['conv2d'\] is not a known kind"),
+        ("models.A.layers.conv1.kind", ["conv2d"], r"kind = \['conv2d'\] is not a known kind"),
         ("runtime.resume_dir", "../benchmarks", "is not a valid name; allowed: one folder name"),
         ("runtime.resume_dir", "/tmp", "is not a valid name"),
         ("evaluate.significance", 1.0, "evaluate.significance = 1.0 is out of range"),
@@ -104,11 +109,12 @@ def test_bad_values_name_the_key_the_value_and_what_is_allowed(path, value, mess
 
 def test_architecture_collapsing_below_one_pixel_is_refused():
     raw = load_repo_params()
-    layers = raw["models"]["A"]["layers"]
-    layers.insert(6, {"kind": "max_pool", "pool_size": 2})
+    layers = list(raw["models"]["A"]["layers"].items())
+    layers.insert(6, ("pool4", {"kind": "max_pool", "pool_size": 2}))
+    raw["models"]["A"]["layers"] = dict(layers)
     with pytest.raises(
         ParamsError,
-        match=r"models.A.layers\[6\] \(max_pool\) shrinks the feature "
+        match=r"models.A.layers.pool4 \(max_pool\) shrinks the feature "
         r"map to \(0, 0, 128\), below 1x1",
     ):
         parse_params(raw)
@@ -116,7 +122,7 @@ def test_architecture_collapsing_below_one_pixel_is_refused():
 
 def test_last_layer_must_produce_one_score_per_class():
     raw = load_repo_params()
-    raw["models"]["B"]["layers"][-1]["units"] = 9
+    raw["models"]["B"]["layers"]["output"]["units"] = 9
     with pytest.raises(ParamsError, match="last layer must be a dense layer of num_classes = 10"):
         parse_params(raw)
 
@@ -147,3 +153,37 @@ def test_a_model_name_that_is_not_a_plain_identifier_is_refused(name):
     raw["models"][name] = raw["models"].pop("B_gap")
     with pytest.raises(ParamsError, match=r"is not a valid name; allowed: letters, digits"):
         parse_params(raw)
+
+
+def test_layers_written_as_a_list_are_refused_with_what_to_write_instead():
+    raw = load_repo_params()
+    raw["models"]["B"]["layers"] = list(raw["models"]["B"]["layers"].values())
+    with pytest.raises(
+        ParamsError,
+        match=r"^models.B.layers is a list of 9 items; write it as a mapping of layer names to "
+        r"layers, input first \(conv1: \{kind: conv2d, filters: 32, ...\}\)$",
+    ):
+        parse_params(raw)
+
+
+@pytest.mark.parametrize("name", ["1st", "drop.1", ""])
+def test_a_layer_name_that_cannot_be_a_dotted_key_is_refused(name):
+    raw = load_repo_params()
+    layers = raw["models"]["B"]["layers"]
+    raw["models"]["B"]["layers"] = {name: layers.pop("conv1"), **layers}
+    with pytest.raises(
+        ParamsError,
+        match=rf"models.B.layers.{re.escape(name)} = '{re.escape(name)}' is not a valid name",
+    ):
+        parse_params(raw)
+
+
+def test_layer_names_address_the_layers_and_are_not_kept():
+    """Renaming every layer leaves the parsed model as it was: names address, never configure."""
+    raw = load_repo_params()
+    renamed = load_repo_params()
+    layers = renamed["models"]["B_adj"]["layers"]
+    renamed["models"]["B_adj"]["layers"] = {
+        f"x{index}": layer for index, layer in enumerate(layers.values())
+    }
+    assert parse_params(renamed) == parse_params(raw)
