@@ -9,7 +9,7 @@ printed curves. `report`: study/report.md from those metrics and the single run'
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,8 +23,16 @@ from mnist_cnn.study import figures, headline, summary
 from mnist_cnn.study.engine import Task, run_tasks
 from mnist_cnn.study.fingerprint import code_fingerprint
 from mnist_cnn.study.report import render_study_report
-from mnist_cnn.study.runs import results_by_label
+from mnist_cnn.study.runs import Check, results_by_label
+from mnist_cnn.study.seed_groups import (
+    SeedGroup,
+    group_problem,
+    group_task,
+    per_training,
+    train_group,
+)
 from mnist_cnn.study.tasks import fold_task, holdout_task, result_problem, train_task
+from mnist_cnn.training.devices import COMPILED_EPOCH
 
 
 def study_inputs(layout: Layout) -> tuple[dict[str, np.ndarray], dict[str, str]]:
@@ -52,6 +60,21 @@ def study_inputs(layout: Layout) -> tuple[dict[str, np.ndarray], dict[str, str]]
     return arrays, hashes
 
 
+def holdout_tasks(
+    params: Params,
+    name: str,
+    model: ModelParams,
+    seeds: Sequence[int],
+    inputs: dict[str, str],
+    variant: str = "",
+) -> list[Task]:
+    """`model` trained with each of `seeds` on the notebook's split: one task per seed, or, on
+    the compiled engine, one task training them all in one program (study.seed_groups)."""
+    if params.train.engine == COMPILED_EPOCH:
+        return [group_task(params, name, seeds, inputs, model, variant)]
+    return [holdout_task(params, name, seed, inputs, model, variant) for seed in seeds]
+
+
 def run_study_tasks(
     layout: Layout,
     params: Params,
@@ -59,28 +82,35 @@ def run_study_tasks(
     tasks: Sequence[Task],
     arrays: dict[str, np.ndarray],
 ) -> list[dict[str, Any]]:
-    """Every task's result, in task order: trained through the engine, or reused from a record
-    that checks out and came from the code on the training path now; then read back from the
-    committed run folder, so that what is summarised is exactly what git holds."""
+    """Every training's result, in task order (a group's seeds in their order): trained through
+    the engine, or reused from a record that checks out and came from the code on the training
+    path now; then read back from the committed run folder, so that what is summarised is
+    exactly what git holds. The tasks are all groups or all single trainings."""
     runtime = params.runtime
+    grouped = all(isinstance(task.spec, SeedGroup) for task in tasks)
+    work: Callable[..., dict[str, Any]] = train_group if grouped else train_task
+    check: Check = group_problem if grouped else result_problem
     run_tasks(
         tasks,
-        train_task,
+        work,
         shared={"arrays": arrays, "steps_per_execution": runtime.steps_per_execution},
         cache_dir=layout.root / runtime.study_cache_dir,
         runs_dir=layout.study_runs(part),
-        code=code_fingerprint(),
-        check=result_problem,
+        # The code a result comes from: the work function's module and what it imports.
+        code=code_fingerprint(entry=work.__module__),
+        check=check,
         engine=runtime.study_engine,
         max_parallel=runtime.study_parallel,
         threads_per_task=params.study.threads_per_task,
     )
-    return committed_results(layout, part, tasks)
+    return per_training(tasks, committed_results(layout, part, tasks, check))
 
 
-def committed_results(layout: Layout, part: str, tasks: Sequence[Task]) -> list[dict[str, Any]]:
+def committed_results(
+    layout: Layout, part: str, tasks: Sequence[Task], check: Check = result_problem
+) -> list[dict[str, Any]]:
     """The results of `tasks`, in order, from the run folder of `part` alone."""
-    results = results_by_label(layout.study_runs(part), result_problem)
+    results = results_by_label(layout.study_runs(part), check)
     missing = [task.label for task in tasks if task.label not in results]
     if missing:
         raise DataError(f"{layout.study_runs(part)}: no record of {missing[0]}; run the stage")
@@ -98,9 +128,9 @@ def seeds(layout: Layout, params: Params) -> None:
     arrays, inputs = study_inputs(layout)
     seed_list = params.study.seeds()
     tasks = [
-        holdout_task(params, name, seed, inputs, model)
+        task
         for name, model in params.models.items()
-        for seed in seed_list
+        for task in holdout_tasks(params, name, model, seed_list, inputs)
     ]
     results = iter(run_study_tasks(layout, params, "seeds", tasks, arrays))
     records = [
@@ -191,9 +221,11 @@ def l2_fit(layout: Layout, params: Params) -> None:
     # The declared factor is always a candidate: the fit is judged against it.
     factors = sorted({*fit.factors, declared_l2(model)})
     tasks = [
-        holdout_task(params, fit.model, seed, inputs, with_l2(model, factor), f"l2={factor}")
+        task
         for factor in factors
-        for seed in seed_list
+        for task in holdout_tasks(
+            params, fit.model, with_l2(model, factor), seed_list, inputs, f"l2={factor}"
+        )
     ]
     results = iter(run_study_tasks(layout, params, "l2_fit", tasks, arrays))
     histories = {factor: [next(results)["history"] for _ in seed_list] for factor in factors}

@@ -27,7 +27,8 @@ from mnist_cnn.params import ModelParams, Params
 from mnist_cnn.scoring import score
 from mnist_cnn.study.engine import Task, task_key
 from mnist_cnn.study.summary import IMAGES_FIELD
-from mnist_cnn.training.loop import Split, TrainingJob, train_model
+from mnist_cnn.training.engines import trainer
+from mnist_cnn.training.loop import Split, TrainingJob
 from mnist_cnn.training.runtime import set_up_runtime
 
 # What every stored history row holds (the notebook's four curves and the epoch number).
@@ -70,12 +71,16 @@ def identity(value: Any) -> Any:
 
 
 def software() -> dict[str, str]:
-    """The versions computing a result: a new Keras or TensorFlow may round differently."""
+    """The versions computing a result: a new Keras, TensorFlow or JAX may round differently."""
     versions = {"keras": keras.__version__, "backend": keras.backend.backend()}
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
         versions["tensorflow"] = tf.__version__
+    if keras.backend.backend() == "jax":
+        import jax
+
+        versions["jax"] = jax.__version__
     return versions
 
 
@@ -124,7 +129,7 @@ def fold_rows(labels: np.ndarray, folds: int, split_seed: int) -> list[tuple[np.
     return list(splitter.split(np.zeros(len(labels)), labels))
 
 
-def _split(arrays: Mapping[str, np.ndarray], part: str, rows: Any = slice(None)) -> Split:
+def split_part(arrays: Mapping[str, np.ndarray], part: str, rows: Any = slice(None)) -> Split:
     return Split(images=arrays[f"{part}_images"][rows], one_hot=arrays[f"{part}_one_hot"][rows])
 
 
@@ -151,16 +156,20 @@ def ran_on() -> dict[str, Any]:
         "system": platform.system(),
         "python": platform.python_version(),
         "cpus": os.cpu_count() or 0,
-        "devices": sorted(device.device_type for device in _devices()),
+        "devices": sorted(_devices()),
         **software(),
     }
 
 
 def _devices() -> list[Any]:
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return [device.platform.upper() for device in jax.devices()]
     import tensorflow as tf
 
     # Physical devices: listing logical ones would start the runtime before the thread count is set.
-    return list(tf.config.list_physical_devices())
+    return [device.device_type for device in tf.config.list_physical_devices()]
 
 
 def train_task(spec: StudyTraining, shared: Mapping[str, Any], threads: int) -> dict:
@@ -171,26 +180,34 @@ def train_task(spec: StudyTraining, shared: Mapping[str, Any], threads: int) -> 
     set_up_runtime(job.seed, job.settings)
     arrays = shared["arrays"]
     if spec.fold is None:
-        train, val = _split(arrays, "train"), _split(arrays, "val")
+        train, val = split_part(arrays, "train"), split_part(arrays, "val")
     else:
         labels = arrays["pool_one_hot"].argmax(axis=1)
         rows = fold_rows(labels, spec.fold.folds, spec.fold.split_seed)[spec.fold.index]
-        train, val = _split(arrays, "pool", rows[0]), _split(arrays, "pool", rows[1])
-    trained = train_model(
+        train, val = split_part(arrays, "pool", rows[0]), split_part(arrays, "pool", rows[1])
+    # The engine the job declares (train.engine): the study trains as the pipeline does.
+    trained = trainer(job.settings.engine)(
         job, train=train, val=val, steps_per_execution=shared["steps_per_execution"]
     )
-    result: dict[str, Any] = {
-        "history": trained.history,
-        "epochs_run": len(trained.history),
-        "num_params": trained.model.count_params(),
-        "train_images": len(train.images),
-        "val_images": len(val.images),
-    }
+    result = trained_result(trained.model, trained.history, train, val)
     if spec.fold is None:
         result["test"] = test_scores(trained.model, arrays, spec.test_batch_size)
     result["ran_on"] = ran_on()
     keras.backend.clear_session()
     return result
+
+
+def trained_result(
+    model: keras.Model, history: list[dict[str, Any]], train: Split, val: Split
+) -> dict[str, Any]:
+    """What a study record keeps of one training, before its test scores."""
+    return {
+        "history": history,
+        "epochs_run": len(history),
+        "num_params": model.count_params(),
+        "train_images": len(train.images),
+        "val_images": len(val.images),
+    }
 
 
 def result_problem(result: Mapping[str, Any]) -> str | None:

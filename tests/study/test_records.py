@@ -16,6 +16,7 @@ import pytest
 from mnist_cnn.study import runs
 from mnist_cnn.study.engine import Task, run_tasks, task_key
 from mnist_cnn.study.fingerprint import SOURCE_ROOT, code_fingerprint, import_closure
+from mnist_cnn.study.seed_groups import group_problem
 from mnist_cnn.study.summary import IMAGES_FIELD
 from mnist_cnn.study.tasks import result_problem
 from tests.study.tiny_work import EVENTS_VARIABLE, read_events, scale_value
@@ -289,3 +290,37 @@ def test_the_fingerprint_covers_the_training_path_and_nothing_else(tmp_path):
     loop = root / "mnist_cnn/training/loop.py"
     loop.write_text(loop.read_text() + "# a comment\n")
     assert code_fingerprint(root) != before
+
+
+def test_a_seed_group_s_closure_holds_the_vmapped_program_and_the_single_training_path():
+    closure = {
+        path.as_posix() for path in import_closure(SOURCE_ROOT, "mnist_cnn.study.seed_groups")
+    }
+    assert {
+        "mnist_cnn/training/many_seeds.py",
+        "mnist_cnn/training/epoch_program.py",
+        "mnist_cnn/study/tasks.py",
+    } <= closure
+    # The compiled engine is on the single training's path too (train.engine chooses it).
+    single = {path.as_posix() for path in import_closure(SOURCE_ROOT, "mnist_cnn.study.tasks")}
+    assert "mnist_cnn/training/compiled_epoch.py" in single
+    assert "mnist_cnn/training/many_seeds.py" not in single
+
+
+@pytest.mark.parametrize(
+    ("group", "problem"),
+    [
+        ({"seeds": [TRAINING, TRAINING]}, None),
+        ({"seeds": []}, "it does not hold exactly a non-empty list"),
+        ({"seeds": [TRAINING], "extra": 1}, "it does not hold exactly a non-empty list"),
+        ({"seeds": [TRAINING, "x"]}, "seed result 2 is not a mapping"),
+        (
+            {"seeds": [{k: v for k, v in TRAINING.items() if k != "test"}]},
+            "seed result 1 has no test",
+        ),
+        ({"seeds": [TRAINING, {**TRAINING, "epochs_run": 3}]}, "seed result 2: epochs_run 3 but 2"),
+    ],
+)
+def test_a_seed_group_result_is_checked_seed_by_seed(group, problem):
+    found = group_problem(group)
+    assert found == problem if problem is None else found.startswith(problem)
