@@ -21,7 +21,7 @@ from mnist_cnn.params import ModelParams, Params
 from mnist_cnn.params.layers import Conv2D, Dense
 from mnist_cnn.study import figures, headline, summary
 from mnist_cnn.study.engine import Task, run_tasks
-from mnist_cnn.study.fingerprint import code_fingerprint
+from mnist_cnn.study.fingerprint import SEED_GROUP_ENTRY, TRAINING_ENTRY, code_fingerprint
 from mnist_cnn.study.report import render_study_report
 from mnist_cnn.study.runs import Check, results_by_label
 from mnist_cnn.study.seed_groups import (
@@ -96,8 +96,7 @@ def run_study_tasks(
         shared={"arrays": arrays, "steps_per_execution": runtime.steps_per_execution},
         cache_dir=layout.root / runtime.study_cache_dir,
         runs_dir=layout.study_runs(part),
-        # The code a result comes from: the work function's module and what it imports.
-        code=code_fingerprint(entry=work.__module__),
+        code=code_fingerprint(entry=SEED_GROUP_ENTRY if grouped else TRAINING_ENTRY),
         check=check,
         engine=runtime.study_engine,
         max_parallel=runtime.study_parallel,

@@ -17,8 +17,10 @@ from mnist_cnn.errors import DataError
 
 # The top-level packages that are this project's code (the library and the stage entry points).
 PROJECT_PACKAGES = ("mnist_cnn", "stages")
-# The module whose closure decides a study training's result: the engine's work function.
+# The modules whose closure decides a study training's result: those of the engine's work
+# functions, for one training and for a group of seeds trained together.
 TRAINING_ENTRY = "mnist_cnn.study.tasks"
+SEED_GROUP_ENTRY = "mnist_cnn.study.seed_groups"
 # The folder holding the project's packages: the code that is running, wherever it runs from.
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
 

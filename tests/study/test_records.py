@@ -15,10 +15,16 @@ import pytest
 
 from mnist_cnn.study import runs
 from mnist_cnn.study.engine import Task, run_tasks, task_key
-from mnist_cnn.study.fingerprint import SOURCE_ROOT, code_fingerprint, import_closure
-from mnist_cnn.study.seed_groups import group_problem
+from mnist_cnn.study.fingerprint import (
+    SEED_GROUP_ENTRY,
+    SOURCE_ROOT,
+    TRAINING_ENTRY,
+    code_fingerprint,
+    import_closure,
+)
+from mnist_cnn.study.seed_groups import group_problem, train_group
 from mnist_cnn.study.summary import IMAGES_FIELD
-from mnist_cnn.study.tasks import result_problem
+from mnist_cnn.study.tasks import result_problem, train_task
 from tests.study.tiny_work import EVENTS_VARIABLE, read_events, scale_value
 
 
@@ -293,16 +299,16 @@ def test_the_fingerprint_covers_the_training_path_and_nothing_else(tmp_path):
 
 
 def test_a_seed_group_s_closure_holds_the_vmapped_program_and_the_single_training_path():
-    closure = {
-        path.as_posix() for path in import_closure(SOURCE_ROOT, "mnist_cnn.study.seed_groups")
-    }
+    # The entries are the modules of the engine's two work functions.
+    assert (train_task.__module__, train_group.__module__) == (TRAINING_ENTRY, SEED_GROUP_ENTRY)
+    closure = {path.as_posix() for path in import_closure(SOURCE_ROOT, SEED_GROUP_ENTRY)}
     assert {
         "mnist_cnn/training/many_seeds.py",
         "mnist_cnn/training/epoch_program.py",
         "mnist_cnn/study/tasks.py",
     } <= closure
     # The compiled engine is on the single training's path too (train.engine chooses it).
-    single = {path.as_posix() for path in import_closure(SOURCE_ROOT, "mnist_cnn.study.tasks")}
+    single = {path.as_posix() for path in import_closure(SOURCE_ROOT, TRAINING_ENTRY)}
     assert "mnist_cnn/training/compiled_epoch.py" in single
     assert "mnist_cnn/training/many_seeds.py" not in single
 
