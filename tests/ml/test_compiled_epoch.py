@@ -11,16 +11,12 @@ mask) makes in one step.
 from __future__ import annotations
 
 import importlib.util
-import json
-import os
-import subprocess
-import sys
 from typing import Any
 
 import numpy as np
 import pytest
 
-from tests.helpers import REPO_ROOT
+from tests.helpers import jax_scenario
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("jax") is None, reason="jax not installed (extra: .[jax])"
@@ -32,17 +28,7 @@ LOSS_TOLERANCE = 1e-5
 
 
 def run_scenarios(*names: str) -> dict[str, Any]:
-    environment = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": str(REPO_ROOT)}
-    completed = subprocess.run(
-        [sys.executable, "-m", "tests.ml.compiled_scenarios", *names],
-        cwd=REPO_ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return jax_scenario("tests.ml.compiled_scenarios", *names)
 
 
 @pytest.fixture(scope="module")

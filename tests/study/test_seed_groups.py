@@ -8,14 +8,10 @@ tests/ml/test_compiled_epoch.py shows for the vmapped program itself.
 from __future__ import annotations
 
 import importlib.util
-import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from tests.helpers import REPO_ROOT
+from tests.helpers import jax_scenario
 
 pytestmark = [
     pytest.mark.slow,
@@ -31,17 +27,7 @@ LOSS_TOLERANCE = 1e-5
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory):
     folder = tmp_path_factory.mktemp("groups")
-    environment = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": str(REPO_ROOT)}
-    completed = subprocess.run(
-        [sys.executable, "-m", "tests.study.group_scenario", str(folder)],
-        cwd=REPO_ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return jax_scenario("tests.study.group_scenario", str(folder))
 
 
 def test_each_model_s_seeds_are_one_record_holding_a_result_per_seed(scenario):
