@@ -26,8 +26,6 @@ import argparse
 import dataclasses
 import datetime
 import json
-import os
-import platform
 import statistics
 import time
 from collections.abc import Callable
@@ -37,6 +35,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from benchmarks.machine import keras_machine
 from mnist_cnn import files
 from mnist_cnn.layout import Layout
 from mnist_cnn.params import Params, load_params
@@ -48,24 +47,6 @@ from mnist_cnn.training.runtime import set_up_runtime
 PROBE_MODEL = "B"
 TINY_IMAGES = {"train": 256, "val": 64, "test": 64}
 TINY_EPOCHS = 2
-
-
-def machine() -> dict[str, Any]:
-    description: dict[str, Any] = {
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "keras": keras.__version__,
-        "backend": keras.backend.backend(),
-    }
-    if keras.backend.backend() == "jax":
-        import jax
-
-        description["jax"] = jax.__version__
-        description["devices"] = [str(device) for device in jax.devices()]
-        # typeshed does not know the flag; JAX documents reading it as an attribute.
-        precision = jax.config.jax_default_matmul_precision  # type: ignore[attr-defined]
-        description["matmul_precision"] = str(precision)
-    return description
 
 
 def prepared_splits(root: Path) -> dict[str, Split]:
@@ -176,7 +157,7 @@ def run_parts(params: Params, splits: dict[str, Split], arguments: argparse.Name
     started = time.perf_counter()
     report: dict[str, Any] = {
         "started_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": machine(),
+        "machine": keras_machine(),
         "tiny": arguments.tiny,
         "images": {part: len(split.images) for part, split in splits.items()},
         "batch_size": params.train.batch_size,

@@ -28,13 +28,12 @@ import dataclasses
 import datetime
 import json
 import multiprocessing
-import os
-import platform
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from benchmarks.machine import keras_machine
 from mnist_cnn import files
 from mnist_cnn.layout import Layout
 from mnist_cnn.params import Params, load_params
@@ -87,24 +86,6 @@ def run_at_once(
             on_result(futures[future], *done[futures[future]])
     ordered = [done[index] for index in range(len(tasks))]
     return time.perf_counter() - started, [r for r, _ in ordered], [s for _, s in ordered]
-
-
-def machine() -> dict[str, Any]:
-    import keras
-
-    description = {
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "keras": keras.__version__,
-        "backend": keras.backend.backend(),
-    }
-    if keras.backend.backend() == "jax":
-        import jax
-
-        description["jax"] = jax.__version__
-        description["devices"] = [str(device) for device in jax.devices()]
-        description["matmul_precision"] = str(jax.config.jax_default_matmul_precision)
-    return description
 
 
 def probe_tasks(params: Params, arguments: argparse.Namespace, inputs: dict, parallel: int):
@@ -234,7 +215,7 @@ def main() -> None:
     _, inputs = study_inputs(Layout(root))
     report: dict[str, Any] = {
         "started_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": machine(),
+        "machine": keras_machine(),
         "study": {"parallel": arguments.study_parallel, "finished": []},
         "probe": {"model": arguments.probe_model, "epochs": arguments.probe_epochs, "runs": []},
     }
