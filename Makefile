@@ -12,7 +12,7 @@ MODEL ?= B_adj2
 # The page `dvc plots show` fills in (.dvc/config names it): chart libraries inline, no CDN.
 PLOTS_PAGE := .dvc/plots_page.html
 
-.PHONY: setup try compare study-records lock repro study readme test test-fast lint format plots predict artifacts pr-report
+.PHONY: setup try compare study-records study-progress lock repro study readme test test-fast lint format plots predict artifacts pr-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,11 @@ repro:
 ## study: the study of seeds, folds and the L2 factor (study/dvc.yaml), on a local Ray
 study:
 	dvc repro study/dvc.yaml
+
+## study-progress: how far the study is, from the records on disk: per part, what is recorded
+## by the code now on the training path, what is left, and about how long it would take
+study-progress:
+	$(BIN)/python -m tools.study_progress
 
 ## study-records: commit the study's finished trainings (study/runs/) and nothing else, so that
 ## another machine resumes from git; run it while `make study` runs, as often as you like

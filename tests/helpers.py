@@ -26,7 +26,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 # What a pipeline repository under test needs from this checkout.
 PIPELINE_FILES = ("dvc.yaml", "study/dvc.yaml", ".gitignore", "data/.gitignore")
-PIPELINE_FOLDERS = ("stages", "mnist_cnn", "reference")
+PIPELINE_FOLDERS = ("stages", "mnist_cnn", "reference", "tools")
 # DVC's own folder, copied after `dvc init` makes it: the project's plot templates.
 DVC_TEMPLATES = ".dvc/plots"
 

@@ -56,8 +56,12 @@ def study_inputs(layout: Layout) -> tuple[dict[str, np.ndarray], dict[str, str]]
         arrays[f"pool_{field}"] = np.concatenate([parts["train"][field], parts["val"][field]])[
             order
         ]
-    hashes = {part: files.sha256_file(layout.prepared_part(part)) for part in PARTS}
-    return arrays, hashes
+    return arrays, input_hashes(layout)
+
+
+def input_hashes(layout: Layout) -> dict[str, str]:
+    """The prepared parts' file hashes: part of every task key."""
+    return {part: files.sha256_file(layout.prepared_part(part)) for part in PARTS}
 
 
 def holdout_tasks(
@@ -87,22 +91,28 @@ def run_study_tasks(
     path now; then read back from the committed run folder, so that what is summarised is
     exactly what git holds. The tasks are all groups or all single trainings."""
     runtime = params.runtime
-    grouped = all(isinstance(task.spec, SeedGroup) for task in tasks)
-    work: Callable[..., dict[str, Any]] = train_group if grouped else train_task
-    check: Check = group_problem if grouped else result_problem
+    work, check, entry = training_kind(tasks)
     run_tasks(
         tasks,
         work,
         shared={"arrays": arrays, "steps_per_execution": runtime.steps_per_execution},
         cache_dir=layout.root / runtime.study_cache_dir,
         runs_dir=layout.study_runs(part),
-        code=code_fingerprint(entry=SEED_GROUP_ENTRY if grouped else TRAINING_ENTRY),
+        code=code_fingerprint(entry=entry),
         check=check,
         engine=runtime.study_engine,
         max_parallel=runtime.study_parallel,
         threads_per_task=params.study.threads_per_task,
     )
     return per_training(tasks, committed_results(layout, part, tasks, check))
+
+
+def training_kind(tasks: Sequence[Task]) -> tuple[Callable[..., dict[str, Any]], Check, str]:
+    """The engine's work function for `tasks`, the check of their results and the module whose
+    import closure fingerprints them: for single trainings, or for groups of seeds."""
+    if all(isinstance(task.spec, SeedGroup) for task in tasks):
+        return train_group, group_problem, SEED_GROUP_ENTRY
+    return train_task, result_problem, TRAINING_ENTRY
 
 
 def committed_results(
@@ -123,14 +133,19 @@ def notebook_figures(layout: Layout) -> dict[str, dict[str, float]]:
     )
 
 
+def seed_tasks(params: Params, inputs: dict[str, str]) -> list[Task]:
+    """Every declared model with each of the study's seeds."""
+    return [
+        task
+        for name, model in params.models.items()
+        for task in holdout_tasks(params, name, model, params.study.seeds(), inputs)
+    ]
+
+
 def seeds(layout: Layout, params: Params) -> None:
     arrays, inputs = study_inputs(layout)
     seed_list = params.study.seeds()
-    tasks = [
-        task
-        for name, model in params.models.items()
-        for task in holdout_tasks(params, name, model, seed_list, inputs)
-    ]
+    tasks = seed_tasks(params, inputs)
     results = iter(run_study_tasks(layout, params, "seeds", tasks, arrays))
     records = [
         summary.run_record(name, seed, next(results))
@@ -171,15 +186,21 @@ def check_folds(one_hot: np.ndarray, folds: int) -> None:
         )
 
 
-def crossval(layout: Layout, params: Params) -> None:
-    arrays, inputs = study_inputs(layout)
+def crossval_tasks(params: Params, inputs: dict[str, str]) -> list[Task]:
+    """The models of study.crossval, each held out on every fold in turn."""
     settings = params.study.crossval
-    check_folds(arrays["pool_one_hot"], settings.folds)
-    tasks = [
+    return [
         fold_task(params, name, fold, inputs)
         for name in settings.models
         for fold in range(settings.folds)
     ]
+
+
+def crossval(layout: Layout, params: Params) -> None:
+    arrays, inputs = study_inputs(layout)
+    settings = params.study.crossval
+    check_folds(arrays["pool_one_hot"], settings.folds)
+    tasks = crossval_tasks(params, inputs)
     results = iter(run_study_tasks(layout, params, "crossval", tasks, arrays))
     scores = {
         name: [next(results)["history"][-1]["val_accuracy"] for _ in range(settings.folds)]
@@ -212,20 +233,34 @@ def declared_l2(model: ModelParams) -> float:
     )
 
 
+def l2_candidates(params: Params) -> list[float]:
+    """The L2 factors the fit tries: the declared one is always a candidate, as the fit is
+    judged against it."""
+    fit = params.study.l2_fit
+    return sorted({*fit.factors, declared_l2(params.model(fit.model))})
+
+
+def l2_fit_tasks(params: Params, inputs: dict[str, str]) -> list[Task]:
+    """study.l2_fit.model with each candidate factor and each of the fit's seeds."""
+    fit = params.study.l2_fit
+    model = params.model(fit.model)
+    seed_list = params.study.seeds()[: fit.replicates]
+    return [
+        task
+        for factor in l2_candidates(params)
+        for task in holdout_tasks(
+            params, fit.model, with_l2(model, factor), seed_list, inputs, f"l2={factor}"
+        )
+    ]
+
+
 def l2_fit(layout: Layout, params: Params) -> None:
     arrays, inputs = study_inputs(layout)
     fit = params.study.l2_fit
     model = params.model(fit.model)
     seed_list = params.study.seeds()[: fit.replicates]
-    # The declared factor is always a candidate: the fit is judged against it.
-    factors = sorted({*fit.factors, declared_l2(model)})
-    tasks = [
-        task
-        for factor in factors
-        for task in holdout_tasks(
-            params, fit.model, with_l2(model, factor), seed_list, inputs, f"l2={factor}"
-        )
-    ]
+    factors = l2_candidates(params)
+    tasks = l2_fit_tasks(params, inputs)
     results = iter(run_study_tasks(layout, params, "l2_fit", tasks, arrays))
     histories = {factor: [next(results)["history"] for _ in seed_list] for factor in factors}
     notebook = history.read_reference(layout.notebook_history)[fit.model]
@@ -257,3 +292,5 @@ def report(layout: Layout, params: Params) -> None:
 
 
 PARTS_OF_THE_STUDY = {"seeds": seeds, "crossval": crossval, "l2_fit": l2_fit, "report": report}
+# Each training part's trainings, in the order its stage runs them.
+PLANNED_TASKS = {"seeds": seed_tasks, "crossval": crossval_tasks, "l2_fit": l2_fit_tasks}

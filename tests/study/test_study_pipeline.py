@@ -98,10 +98,19 @@ def test_a_killed_study_resumes_without_training_finished_tasks_again(study_repo
     first.wait()
     finished = len(json_files(cache))
     assert 1 <= finished < 10, "the kill must land between the first and the last training"
+    progress = ["python", "-m", "tools.study_progress"]
+    assert (
+        f"seeds: {finished} of 10 trainings recorded by this code;"
+        in run(progress, study_repo).stdout
+    )
 
     again = run(command, study_repo)
     assert f"study: {finished} of 10 from stored results" in again.stderr
     assert again.stderr.count(" done (") == 10 - finished
+    assert (
+        "seeds: 10 of 10 trainings recorded by this code; left: none"
+        in run(progress, study_repo).stdout
+    )
     details = json.loads((study_repo / "study/reports/seeds.json").read_text())
     assert details["models"]["B"]["test_accuracy"]["n"] == 2
 
