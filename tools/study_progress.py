@@ -20,6 +20,7 @@ from mnist_cnn.params import Params, load_params
 from mnist_cnn.quiet import quiet_tensorflow
 from mnist_cnn.study import progress
 from mnist_cnn.study.fingerprint import code_fingerprint
+from mnist_cnn.study.runs import Check
 
 
 def study_progress(layout: Layout, params: Params) -> list[str]:
@@ -41,17 +42,21 @@ def study_progress(layout: Layout, params: Params) -> list[str]:
         *(layout.study_runs(part) for part in PLANNED_TASKS),
     ]
     parts = []
-    records: dict[str, dict[str, Any]] = {}
+    # Parts of one kind (single trainings, or groups of seeds) read the folders once.
+    read: dict[Check, dict[str, dict[str, Any]]] = {}
+    groups: dict[str, str] = {}
     for part, plan in PLANNED_TASKS.items():
         tasks = plan(params, inputs)
         _, check, entry = training_kind(tasks)
-        found = progress.usable_records(folders, check)
+        if check not in read:
+            read[check] = progress.usable_records(folders, check)
+        found = read[check]
         parts.append(progress.part_progress(part, tasks, found, code_fingerprint(entry=entry)))
-        records.update({task.key: found[task.key] for task in tasks if task.key in found})
-    groups = {task.key: task.group for part in parts for task in (*part.done, *part.other_code)}
+        groups.update({task.key: task.group for task in tasks})
+    records = [record for found in read.values() for record in found.values()]
     runtime = params.runtime
     parallel = runtime.study_parallel if runtime.study_engine == "ray" else 1
-    medians = progress.seconds_per_group(records.values(), groups)
+    medians = progress.seconds_per_group(records, groups)
     return progress.progress_lines(parts, medians, parallel)
 
 
