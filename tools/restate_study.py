@@ -33,12 +33,28 @@ OLD_FIGURES = {
     "test_loss": ("test", "loss"),
     "epochs_run": ("epochs_run",),
 }
-PENDING = (
-    "these results are restated by the current code from the study committed at {revision}, "
-    "whose files hold each run's test and validation accuracy but not which test images each "
-    "run got right; every interval is therefore conditional on the test images, and the "
-    "figures other than those two accuracies come from that study's per-model summaries."
-)
+# Each part's details say they await the re-run, so that the report says it where the part
+# is shown, also after another part has been re-run.
+PENDING = {
+    "seeds": (
+        "these results are restated by the current code from the study committed at "
+        "{revision}, whose files hold each run's test and validation accuracy but not which "
+        "test images each run got right; every interval is therefore conditional on the test "
+        "images, and the figures other than those two accuracies come from that study's "
+        "per-model summaries."
+    ),
+    "crossval": (
+        "these fold scores are the study committed at {revision}, trained by the training "
+        "code of that time and restated by the current code; the folds trained by the current "
+        "code are still to come."
+    ),
+    "l2_fit": (
+        "these curve errors are the study committed at {revision}: {factors} factors with "
+        "{replicates} seeds each, not the grid params.yaml declares now ({declared} factors "
+        "with {declared_replicates} seeds each, study.l2_fit); that grid's trainings are "
+        "still to come."
+    ),
+}
 
 
 def committed(revision: str, path: str) -> str:
@@ -78,14 +94,15 @@ def restated(revision: str, layout: Layout) -> dict[str, tuple[dict, dict]]:
         summary.SeedStudySettings.from_params(params),
         restated_figures(old_seeds),
     )
-    details["restated_from"] = PENDING.format(revision=revision)
+    details["restated_from"] = PENDING["seeds"].format(revision=revision)
     old_crossval = json.loads(committed(revision, "study/metrics/crossval.json"))
     scores = {
         name: old_crossval[name]["fold_val_accuracy"] for name in params.study.crossval.models
     }
-    crossval = summary.crossval_study(
+    crossval_metrics, crossval_details = summary.crossval_study(
         scores, old_crossval["val_images"], old_crossval["train_images"], params.study.confidence
     )
+    crossval_details["restated_from"] = PENDING["crossval"].format(revision=revision)
     old_l2 = json.loads(committed(revision, "study/metrics/l2_fit.json"))
     errors = {
         candidate["factor"]: {
@@ -94,11 +111,26 @@ def restated(revision: str, layout: Layout) -> dict[str, tuple[dict, dict]]:
         }
         for candidate in old_l2["candidates"].values()
     }
+    l2_metrics, l2_details = summary.l2_fit_study(errors, old_l2["default_factor"])
+    l2_details["restated_from"] = PENDING["l2_fit"].format(
+        revision=revision,
+        factors=len(errors),
+        replicates=l2_details["seeds_per_factor"],
+        declared=len(params.study.l2_fit.factors),
+        declared_replicates=params.study.l2_fit.replicates,
+    )
     return {
         "seeds": (metrics, details),
-        "crossval": crossval,
-        "l2_fit": summary.l2_fit_study(errors, old_l2["default_factor"]),
+        "crossval": (crossval_metrics, crossval_details),
+        "l2_fit": (l2_metrics, l2_details),
     }
+
+
+def rerun(layout: Layout, part: str) -> bool:
+    """Whether the part's committed details come from a run of the current study, which a
+    restatement must never overwrite."""
+    path = layout.study_details(part)
+    return path.exists() and "restated_from" not in json.loads(path.read_text(encoding="utf-8"))
 
 
 def main() -> None:
@@ -106,6 +138,9 @@ def main() -> None:
         raise DataError("usage: python -m tools.restate_study REVISION (a git revision)")
     layout = Layout(Path("."))
     for part, (metrics, details) in restated(sys.argv[1], layout).items():
+        if rerun(layout, part):
+            print(f"restate_study: {part}: re-run since, left as it is")
+            continue
         files.write_json(layout.study_details(part), details)
         headline.write_headline(layout.study_metrics(part), part, metrics)
 

@@ -132,8 +132,9 @@ def results_block(
             f"| {_spread(seeds['models'][name]['test_accuracy'])} | {shown} |"
         )
     lines += ["", *family_lines(seeds, single_run, crossval)]
-    if "restated_from" in seeds:
-        lines += ["", *wrapped(f"Pending the re-run: {seeds['restated_from']}")]
+    for part, details in (("Seeds", seeds), ("Folds", crossval or {})):
+        if "restated_from" in details:
+            lines += ["", *wrapped(f"{part}, pending the re-run: {details['restated_from']}")]
     lines += ["", *fidelity_line(seeds)]
     return "\n".join([*lines, "", END])
 

@@ -15,15 +15,21 @@ LAYOUT = Layout(REPO_ROOT)
 REVISION = "f53cb09"
 
 
-def committed_details() -> dict:
-    return json.loads(LAYOUT.study_details("seeds").read_text(encoding="utf-8"))
+def restated_parts() -> list[str]:
+    """The parts whose committed details say they are restated, not re-run yet."""
+    return [
+        part
+        for part in ("seeds", "crossval", "l2_fit")
+        if "restated_from" in json.loads(LAYOUT.study_details(part).read_text(encoding="utf-8"))
+    ]
 
 
-@pytest.mark.skipif(
-    "restated_from" not in committed_details(), reason="the study has been re-run since"
-)
+@pytest.mark.skipif(not restated_parts(), reason="every part of the study has been re-run since")
 def test_the_restated_study_files_are_what_the_current_code_gives():
+    parts = restated_parts()
     for part, (metrics, details) in restated(REVISION, LAYOUT).items():
+        if part not in parts:
+            continue
         on_disk = json.loads(LAYOUT.study_details(part).read_text(encoding="utf-8"))
         assert json.loads(json.dumps(details)) == on_disk, f"rerun tools.restate_study: {part}"
         files = headline.read_headline(LAYOUT.study_metrics(part))

@@ -1,0 +1,88 @@
+"""study/report.md's sentences on the notebook's misses and the pipeline's own run, with the
+distances they print worked out by hand."""
+
+from __future__ import annotations
+
+from mnist_cnn.params import load_params
+from mnist_cnn.study.report import misses_paragraph, single_run_paragraph
+from tests.helpers import REPO_ROOT
+
+PARAMS = load_params(REPO_ROOT / "params.yaml")
+
+
+def seeds_with_val_miss(notebook_value: float) -> dict:
+    return {
+        "confidence": 0.95,
+        "models": {"M": {"val_accuracy": {"mean": 0.99, "sd": 0.001, "n": 16}}},
+        "notebook": {
+            "figures": {
+                "M": {
+                    "val_accuracy": {
+                        "value": notebook_value,
+                        "within_prediction_interval": False,
+                    }
+                }
+            }
+        },
+    }
+
+
+def test_a_lone_validation_miss_gets_the_split_draw_and_what_it_leaves_unexplained():
+    # Binomial sd of 6,000 images near 0.99: sqrt(0.99 * 0.01 / 6000) = 0.0012845. With the
+    # seed sd for one more run, 0.001**2 * (1 + 1/16): sqrt(1.65e-6 + 1.0625e-6) = 0.0016470.
+    # (0.985 - 0.99) / 0.0016470 = -3.04 sd, beyond 1.96: part of the miss, not all.
+    (text, blank) = misses_paragraph(seeds_with_val_miss(0.985))
+    assert blank == ""
+    assert text.startswith(
+        "M's miss (val_accuracy -5.0 sd): the notebook's run did worse than ours there."
+    )
+    assert "binomial sd of 0.0013, against our seed sd of 0.0010" in text
+    assert "lies -3.0 sd from our mean: that draw explains part of the miss, not all of it." in text
+    assert text.endswith("and neither is tested.")
+
+
+def test_a_validation_miss_the_split_draw_explains_says_no_more():
+    # (0.988 - 0.99) / 0.0016470 = -1.21 sd, inside 1.96.
+    (text, _) = misses_paragraph(seeds_with_val_miss(0.988))
+    assert text.endswith("lies -1.2 sd from our mean: that draw explains the miss.")
+
+
+def test_no_miss_no_paragraph():
+    seeds = seeds_with_val_miss(0.99)
+    seeds["notebook"]["figures"]["M"]["val_accuracy"]["within_prediction_interval"] = True
+    assert misses_paragraph(seeds) == []
+
+
+def test_when_every_pipeline_run_is_inside_the_farthest_is_named():
+    seeds = {
+        "confidence": 0.95,
+        "models": {
+            "M1": {
+                "test_accuracy": {
+                    "mean": 0.99,
+                    "sd": 0.001,
+                    "n": 15,
+                    "pi_low": 0.987,
+                    "pi_high": 0.993,
+                }
+            },
+            "M2": {
+                "test_accuracy": {
+                    "mean": 0.98,
+                    "sd": 0.002,
+                    "n": 15,
+                    "pi_low": 0.975,
+                    "pi_high": 0.985,
+                }
+            },
+        },
+    }
+    # M1: (0.9915 - 0.99) / 0.001 = +1.5 sd; M2: (0.979 - 0.98) / 0.002 = -0.5 sd.
+    single_run = {"M1": {"test": {"accuracy": 0.9915}}, "M2": {"test": {"accuracy": 0.979}}}
+    (text, _) = single_run_paragraph(seeds, single_run, PARAMS)
+    assert text.endswith("the farthest, M1, +1.5 sd from the mean of 15 runs.")
+    # One outside its interval gets its own paragraph instead: (0.9945 - 0.99) / 0.001 = +4.5.
+    single_run["M1"]["test"]["accuracy"] = 0.9945
+    (text, _) = single_run_paragraph(seeds, single_run, PARAMS)
+    assert text.startswith("The pipeline's own M1 run (test accuracy 0.9945,")
+    assert "lies +4.5 sd from the study's mean of 15 runs" in text
