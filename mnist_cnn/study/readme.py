@@ -25,6 +25,7 @@ from mnist_cnn.study.report import (
     declared,
     fold_comparison,
     interval_text,
+    miss_verb,
     scope_line,
     when_declared,
 )
@@ -102,9 +103,9 @@ def fidelity_line(seeds: Metrics) -> list[str]:
     chance = len(figures) * (1 - seeds["confidence"])
     return wrapped(
         f"The notebook's figures against our spread: {misses} of the {len(figures)} that vary "
-        f"across our runs miss the {seeds['confidence']:.0%} prediction interval for one more "
-        f"run (about {chance:.1f} would by chance); the table, and what reading the code says "
-        "about the misses, in [study/report.md](study/report.md)."
+        f"across our runs {miss_verb(misses)} the {seeds['confidence']:.0%} prediction interval "
+        f"for one more run (about {chance:.1f} would by chance); the table, and what reading "
+        "the code says about the misses, in [study/report.md](study/report.md)."
     )
 
 

@@ -412,6 +412,11 @@ def _distance(seeds: Metrics, name: str, figure: str) -> float:
     )
 
 
+def miss_verb(count: int) -> str:
+    """ "miss" agreeing with a count: 1 misses, 0 or 2 miss."""
+    return "misses" if count == 1 else "miss"
+
+
 def multiplicity_line(seeds: Metrics) -> str:
     figures = [
         verdict for model in seeds["notebook"]["figures"].values() for verdict in model.values()
@@ -423,8 +428,9 @@ def multiplicity_line(seeds: Metrics) -> str:
     return (
         f"Multiplicity: {tested} figures are tested; if the notebook's runs were draws of ours, "
         f"about {chance:.1f} of them would miss a {seeds['confidence']:.0%} interval by chance "
-        f"alone. {misses} miss it; {joint_misses} miss the interval that holds for all "
-        f"{tested} at once (Bonferroni, {seeds['notebook']['joint_confidence']:.2%})."
+        f"alone. {misses} {miss_verb(misses)} it; {joint_misses} {miss_verb(joint_misses)} the "
+        f"interval that holds for all {tested} at once (Bonferroni, "
+        f"{seeds['notebook']['joint_confidence']:.2%})."
     )
 
 
