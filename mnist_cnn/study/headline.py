@@ -2,16 +2,18 @@
 
 `dvc metrics show` prints one row per metrics file and one column per key across all files, so
 the study's headline numbers are split into files that share their keys (`mean`, `sd`;
-`difference`, `low`, `high`, `p`, `p_holm`), and the terminal view stays a table a person
+`difference`, `low`, `high`, `p`, `p_holm`, `verdict`), and the terminal view stays a table a person
 reads, one row per model or comparison. What each file holds:
 - `study/metrics/seeds/<model>.json`: mean and sd of test accuracy over the replicate seeds;
 - `study/metrics/seeds/<first>_vs_<second>.json`: a declared comparison, first minus second,
-  with its simultaneous interval (`low`, `high`), Welch's p and Holm's p over the family;
+  with its simultaneous interval (`low`, `high`), Welch's p, Holm's p over the family and the
+  verdict read off that interval (text: "B is better", "undecided", ...);
 - `study/metrics/crossval/<model>.json`: mean and sd of validation accuracy over the folds;
 - `study/metrics/crossval/<first>_vs_<second>.json`: the corrected fold comparison;
 - `study/metrics/l2_fit/l2_factor.json`: the candidate factor closest to the notebook's curves
   on validation loss, and its margin over the runner-up.
-Verdicts, exploratory pairs and every other figure are in study/reports/ and study/report.md.
+The fold verdict, exploratory pairs and every other figure are in study/reports/ and
+study/report.md.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ _COMPARISON_KEYS = {
         "simultaneous_high": "high",
         "p": "p",
         "p_holm": "p_holm",
+        "verdict": "verdict",
     },
     "crossval": {"difference": "difference", "low": "low", "high": "high", "p": "p"},
 }

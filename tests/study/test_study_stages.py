@@ -61,7 +61,7 @@ def test_the_study_stages_write_headline_metrics_details_and_a_report(tmp_path, 
     seeds = headline.read_headline(layout.study_metrics("seeds"))
     assert set(seeds) == {"A", "B_adj2", "A_vs_B_adj2"}
     assert set(seeds["A"]) == {"mean", "sd"}
-    assert set(seeds["A_vs_B_adj2"]) == {"difference", "low", "high", "p", "p_holm"}
+    assert set(seeds["A_vs_B_adj2"]) == {"difference", "low", "high", "p", "p_holm", "verdict"}
     details = json.loads(layout.study_details("seeds").read_text())
     assert details["family"] == ["A_vs_B_adj2"]
     assert details["models"]["A"]["test_accuracy"]["n"] == len(params.study.seeds())
