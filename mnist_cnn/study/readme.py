@@ -22,6 +22,7 @@ from mnist_cnn.layout import Layout
 from mnist_cnn.params import load_params
 from mnist_cnn.study.report import (
     crossval_models,
+    decision_line,
     declared,
     fold_comparison,
     interval_text,
@@ -113,9 +114,11 @@ def results_block(
     training: Mapping[str, Metrics],
     single_run: Metrics,
     seeds: Metrics,
-    crossval: Metrics | None = None,
+    crossval: Metrics | None,
+    max_replicates: int,
 ) -> str:
-    """The block from the seed study's and fold study's details (study/reports/*.json)."""
+    """The block from the seed study's and fold study's details (study/reports/*.json);
+    `max_replicates` caps the seeds per model the power analysis asks for."""
     names = list(training)
     runs = seeds["models"][names[0]]["test_accuracy"]["n"]
     lines = [
@@ -133,6 +136,7 @@ def results_block(
             f"| {_spread(seeds['models'][name]['test_accuracy'])} | {shown} |"
         )
     lines += ["", *family_lines(seeds, single_run, crossval)]
+    lines += ["", *wrapped(decision_line(seeds, max_replicates))]
     for part, details in (("Seeds", seeds), ("Folds", crossval or {})):
         if "restated_from" in details:
             lines += ["", *wrapped(f"{part}, pending the re-run: {details['restated_from']}")]
@@ -180,6 +184,7 @@ def current_block(layout: Layout) -> str:
         single_run,
         files.read_json(layout.study_details("seeds")),
         files.read_json(crossval_path) if crossval_path.is_file() else None,
+        params.study.max_replicates,
     )
 
 

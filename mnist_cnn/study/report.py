@@ -183,6 +183,27 @@ def _seeds_text(needed: int | None, cap: int) -> str:
     return f"more than {cap}" if needed is None else str(needed)
 
 
+def decision_line(seeds: Metrics, cap: int) -> str:
+    """Whether the runs decide every declared comparison; if not, which not, and the seeds per
+    model each would need."""
+    family = declared(seeds)
+    undecided = {key: result for key, result in family.items() if result["verdict"] == "undecided"}
+    runs = sorted({result["seeds"] for result in family.values()})
+    if not undecided:
+        return (
+            f"Every declared comparison is decided by these runs ({' or '.join(map(str, runs))} "
+            "seeds per model); the power section's seed counts are what a new study of these "
+            "recipes would plan for, not a shortfall of this one."
+        )
+    listed = "; ".join(
+        f"{key.replace('_vs_', ' vs ')} ({result['seeds']} seeds now; "
+        f"{_seeds_text(result['seeds_to_decide'], cap)} per model would decide it, "
+        f"{_seeds_text(result['seeds_to_decide_cautious'], cap)} cautiously)"
+        for key, result in undecided.items()
+    )
+    return f"Still undecided: {listed}."
+
+
 def power_section(seeds: Metrics, cap: int) -> list[str]:
     power = f"{seeds['power']:.0%}"
     level = 1 - seeds["simultaneous_confidence"]
@@ -210,7 +231,7 @@ def power_section(seeds: Metrics, cap: int) -> list[str]:
             f"| {_seeds_text(result['seeds_to_decide'], cap)} "
             f"| {_seeds_text(result['seeds_to_decide_cautious'], cap)} |"
         )
-    return [*lines, ""]
+    return [*lines, "", decision_line(seeds, cap), ""]
 
 
 def exploratory_section(seeds: Metrics) -> list[str]:

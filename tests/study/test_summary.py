@@ -10,7 +10,7 @@ from mnist_cnn.errors import DataError
 from mnist_cnn.params import load_params
 from mnist_cnn.study import summary
 from mnist_cnn.study.readme import results_block
-from mnist_cnn.study.report import interval_text, render_study_report
+from mnist_cnn.study.report import decision_line, interval_text, render_study_report
 from tests.helpers import REPO_ROOT
 
 IMAGES = 10000
@@ -215,7 +215,7 @@ def test_the_readme_block_gives_the_family_with_simultaneous_intervals():
     training = {"A": {"num_params": 101578}, "B": {"num_params": 68282}}
     one_run = {"accuracy": 0.9861, "accuracy_ci": {"low": 0.984, "high": 0.988}}
     single = {"A": {"test": one_run}, "B": {"test": one_run}}
-    block = results_block(training, single, seeds, crossval)
+    block = results_block(training, single, seeds, crossval, max_replicates=25)
     rows = block.splitlines()
     seed_row = next(row for row in rows if row.startswith("| A vs B | 3 seeds"))
     assert "| -0.40 pp | [" in seed_row and seed_row.endswith("| B is better |")
@@ -223,7 +223,18 @@ def test_the_readme_block_gives_the_family_with_simultaneous_intervals():
     assert "| -0.50 pp | [" in fold_row and "| - |" in fold_row
     assert "| A | 101,578 | 0.9861 [0.9840, 0.9880] | 0.9860 ± 0.0010 |" in block
     assert "Holm over exactly these 1" in block
+    assert "Every declared comparison is decided by these runs (3 seeds per model)" in block
     assert max(len(row) for row in rows if not row.startswith("|")) <= 100
+
+
+def test_an_undecided_comparison_is_named_with_the_seeds_it_would_need():
+    seeds, _, _ = study_files()
+    comparison = seeds["declared"]["A_vs_B"]
+    comparison.update(verdict="undecided", seeds_to_decide=7, seeds_to_decide_cautious=None)
+    assert decision_line(seeds, cap=25) == (
+        "Still undecided: A vs B (3 seeds now; 7 per model would decide it, more than 25 "
+        "cautiously)."
+    )
 
 
 def test_a_task_result_becomes_a_record_with_every_field_the_summaries_read():
