@@ -536,9 +536,12 @@ def misses_paragraph(seeds: Metrics) -> list[str]:
         others = [figure for figure in figures if figure != "val_accuracy"]
         if others or not explained:
             sentence += (
-                (" The rest is unexplained" if "val_accuracy" in figures else "unexplained")
-                + ": a difference of framework version or a recipe detail the notebook's text "
-                "does not show would fit, and neither is tested."
+                " The rest is unexplained:"
+                if "val_accuracy" in figures
+                else "nothing found explains it;"
+            ) + (
+                " a difference of framework version or a recipe detail the notebook's text does "
+                "not show would fit, and neither is tested."
             )
         lines += [sentence, ""]
     return lines
@@ -549,20 +552,34 @@ VALIDATION_IMAGES = 6000
 
 
 def single_run_paragraph(seeds: Metrics, single_run: Metrics, params: Params) -> list[str]:
-    """The pipeline's own run against the study's spread, where it falls outside the interval."""
+    """The pipeline's own run against the study's spread: each run outside the interval, or,
+    when all are inside, the farthest."""
+    singles = {
+        name: single
+        for name, model in seeds["models"].items()
+        if (single := single_run.get(name, {}).get("test", {}).get("accuracy")) is not None
+        and model["test_accuracy"]["sd"] > 0
+    }
+    if not singles:
+        return []
+    tests = {name: seeds["models"][name]["test_accuracy"] for name in singles}
+    distances = {
+        name: (singles[name] - tests[name]["mean"]) / tests[name]["sd"] for name in singles
+    }
+    outside = [
+        name
+        for name in singles
+        if not tests[name]["pi_low"] <= singles[name] <= tests[name]["pi_high"]
+    ]
+    threads = params.train.threads
     lines = []
-    for name, model in seeds["models"].items():
-        single = single_run.get(name, {}).get("test", {}).get("accuracy")
-        test = model["test_accuracy"]
-        if single is None or test["sd"] == 0 or test["pi_low"] <= single <= test["pi_high"]:
-            continue
-        distance = (single - test["mean"]) / test["sd"]
-        threads = params.train.threads
+    for name in outside:
+        distance, runs = distances[name], tests[name]["n"]
         lines += [
-            f"The pipeline's own {name} run (test accuracy {single:.4f}, seed {params.seed}) lies "
-            f"{distance:+.1f} sd from the study's mean of {test['n']} runs. With an sd from "
-            f"{test['n'] - 1} degrees of freedom, one more run lands that far or farther with "
-            f"probability {t_tail(distance, test['n']):.3f}. Read from the code, the pipeline's "
+            f"The pipeline's own {name} run (test accuracy {singles[name]:.4f}, seed "
+            f"{params.seed}) lies {distance:+.1f} sd from the study's mean of {runs} runs. With "
+            f"an sd from {runs - 1} degrees of freedom, one more run lands that far or farther "
+            f"with probability {t_tail(distance, runs):.3f}. Read from the code, the pipeline's "
             "recipe is the study's except the seed and the thread count (train.threads "
             f"{'null, every core' if threads is None else threads} against "
             f"study.threads_per_task {params.study.threads_per_task}: a different summation "
@@ -573,20 +590,12 @@ def single_run_paragraph(seeds: Metrics, single_run: Metrics, params: Params) ->
         ]
     if lines:
         return lines
-    distances = {
-        name: (single - model["test_accuracy"]["mean"]) / model["test_accuracy"]["sd"]
-        for name, model in seeds["models"].items()
-        if (single := single_run.get(name, {}).get("test", {}).get("accuracy")) is not None
-        and model["test_accuracy"]["sd"] > 0
-    }
-    if not distances:
-        return []
     farthest = max(distances, key=lambda name: abs(distances[name]))
     return [
         f"The pipeline's own run of each model (`report.md`, seed {params.seed}) lies inside "
         f"the {seeds['confidence']:.0%} prediction interval for one more of the study's runs "
         f"on test accuracy; the farthest, {farthest}, {distances[farthest]:+.1f} sd from the "
-        f"mean of {seeds['models'][farthest]['test_accuracy']['n']} runs.",
+        f"mean of {tests[farthest]['n']} runs.",
         "",
     ]
 

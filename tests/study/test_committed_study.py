@@ -9,7 +9,7 @@ import pytest
 from mnist_cnn.layout import Layout
 from mnist_cnn.study import headline
 from tests.helpers import REPO_ROOT
-from tools.restate_study import restated
+from tools.restate_study import rerun, restated
 
 LAYOUT = Layout(REPO_ROOT)
 REVISION = "f53cb09"
@@ -17,11 +17,7 @@ REVISION = "f53cb09"
 
 def restated_parts() -> list[str]:
     """The parts whose committed details say they are restated, not re-run yet."""
-    return [
-        part
-        for part in ("seeds", "crossval", "l2_fit")
-        if "restated_from" in json.loads(LAYOUT.study_details(part).read_text(encoding="utf-8"))
-    ]
+    return [part for part in ("seeds", "crossval", "l2_fit") if not rerun(LAYOUT, part)]
 
 
 @pytest.mark.skipif(not restated_parts(), reason="every part of the study has been re-run since")

@@ -86,3 +86,21 @@ def test_when_every_pipeline_run_is_inside_the_farthest_is_named():
     (text, _) = single_run_paragraph(seeds, single_run, PARAMS)
     assert text.startswith("The pipeline's own M1 run (test accuracy 0.9945,")
     assert "lies +4.5 sd from the study's mean of 15 runs" in text
+
+
+def test_a_miss_that_no_reading_explains_says_so_in_one_sentence():
+    seeds = {
+        "confidence": 0.95,
+        "models": {"M": {"test_loss": {"mean": 0.03, "sd": 0.002, "n": 15}}},
+        "notebook": {
+            "figures": {"M": {"test_loss": {"value": 0.04, "within_prediction_interval": False}}}
+        },
+    }
+    # (0.04 - 0.03) / 0.002 = +5.0 sd; a higher loss is the notebook's run doing worse.
+    (text, _) = misses_paragraph(seeds)
+    assert text == (
+        "M's miss (test_loss +5.0 sd): the notebook's run did worse than ours there. "
+        "Investigated by reading, not by training: nothing found explains it; a difference of "
+        "framework version or a recipe detail the notebook's text does not show would fit, and "
+        "neither is tested."
+    )
