@@ -110,15 +110,36 @@ def fidelity_line(seeds: Metrics) -> list[str]:
     )
 
 
+def l2_line(l2_fit: Metrics, model: str) -> list[str]:
+    """The L2 fit in a sentence: which candidate fits, and whether the declaration stays."""
+    best, default = l2_fit["best_factor"], l2_fit["default_factor"]
+    text = (
+        f"{model}'s L2 factor (the notebook's text cuts it off): of {len(l2_fit['candidates'])} "
+        f"candidates, {best} fits the notebook's validation loss best"
+    )
+    if best == default:
+        text += ", and it is the declared one"
+    else:
+        text += (
+            f", {'clearly' if l2_fit['best_clearly_better_than_default'] else 'not clearly'} "
+            f"better than the declared {default}"
+        )
+    if l2_fit["best_at_grid_edge"]:
+        text += " (at the edge of the grid)"
+    return wrapped(f"{text}; by how much: [study/report.md](study/report.md).")
+
+
 def results_block(
     training: Mapping[str, Metrics],
     single_run: Metrics,
     seeds: Metrics,
     crossval: Metrics | None,
     max_replicates: int,
+    l2_fit: tuple[Metrics, str] | None = None,
 ) -> str:
-    """The block from the seed study's and fold study's details (study/reports/*.json);
-    `max_replicates` caps the seeds per model the power analysis asks for."""
+    """The block from the study's details (study/reports/*.json); `max_replicates` caps the
+    seeds per model the power analysis asks for; `l2_fit` is the L2 fit's details with the
+    model it fitted."""
     names = list(training)
     runs = seeds["models"][names[0]]["test_accuracy"]["n"]
     lines = [
@@ -137,7 +158,10 @@ def results_block(
         )
     lines += ["", *family_lines(seeds, single_run, crossval)]
     lines += ["", *wrapped(decision_line(seeds, max_replicates))]
-    for part, details in (("Seeds", seeds), ("Folds", crossval or {})):
+    if l2_fit is not None:
+        lines += ["", *l2_line(*l2_fit)]
+    l2_details = {} if l2_fit is None else l2_fit[0]
+    for part, details in (("Seeds", seeds), ("Folds", crossval or {}), ("L2 fit", l2_details)):
         if "restated_from" in details:
             lines += ["", *wrapped(f"{part}, pending the re-run: {details['restated_from']}")]
     lines += ["", *fidelity_line(seeds)]
@@ -178,13 +202,14 @@ def current_block(layout: Layout) -> str:
     single_run = files.read_json(layout.evaluate_metrics)
     if not layout.study_details("seeds").is_file():
         return single_run_block(training, single_run)
-    crossval_path = layout.study_details("crossval")
+    crossval_path, l2_path = layout.study_details("crossval"), layout.study_details("l2_fit")
     return results_block(
         training,
         single_run,
         files.read_json(layout.study_details("seeds")),
         files.read_json(crossval_path) if crossval_path.is_file() else None,
         params.study.max_replicates,
+        (files.read_json(l2_path), params.study.l2_fit.model) if l2_path.is_file() else None,
     )
 
 

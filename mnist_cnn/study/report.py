@@ -351,10 +351,24 @@ def l2_conclusion(l2_fit: Metrics) -> str:
             "not make the declaration right, only the best of these."
         )
     else:
-        clearly = "clearly" if l2_fit["best_clearly_better_than_default"] else "not clearly"
+        best_error, default_error = (
+            next(c["val_loss"] for c in l2_fit["candidates"].values() if c["factor"] == factor)
+            for factor in (best, default)
+        )
+        lower_by = default_error["rmse_mean"] - best_error["rmse_mean"]
+        larger_sd = max(best_error["rmse_sd"], default_error["rmse_sd"])
+        if l2_fit["best_clearly_better_than_default"]:
+            outcome = (
+                "clearly better than the declared {default}, so the declaration in params.yaml "
+                "should move to it"
+            )
+        else:
+            outcome = "not clearly better than the declared {default}, so the declaration stays"
         sentence += (
-            f" It is {clearly} better than the declared {default} (clearly: lower by more than "
-            "twice the larger seed-to-seed sd of the two)."
+            f" Its mean error is {lower_by:.4f} below the declared {default}'s (the larger "
+            f"seed-to-seed sd of the two: {larger_sd:.4f}): "
+            + outcome.format(default=default)
+            + " (clearly: lower by more than twice that sd)."
         )
     return sentence
 

@@ -4,7 +4,7 @@ distances they print worked out by hand."""
 from __future__ import annotations
 
 from mnist_cnn.params import load_params
-from mnist_cnn.study.report import misses_paragraph, single_run_paragraph
+from mnist_cnn.study.report import l2_conclusion, misses_paragraph, single_run_paragraph
 from tests.helpers import REPO_ROOT
 
 PARAMS = load_params(REPO_ROOT / "params.yaml")
@@ -104,3 +104,43 @@ def test_a_miss_that_no_reading_explains_says_so_in_one_sentence():
         "framework version or a recipe detail the notebook's text does not show would fit, and "
         "neither is tested."
     )
+
+
+def l2_fit_details(best_mean: float, clearly: bool) -> dict:
+    """Two candidates: 0.007 (best) and the declared 0.01, with val_loss errors given."""
+    return {
+        "candidates": {
+            "l2_0_007": {"factor": 0.007, "val_loss": {"rmse_mean": best_mean, "rmse_sd": 0.001}},
+            "l2_0_01": {"factor": 0.01, "val_loss": {"rmse_mean": 0.0146, "rmse_sd": 0.0016}},
+        },
+        "best_factor": 0.007,
+        "default_factor": 0.01,
+        "runner_up_factor": 0.01,
+        "margin_over_runner_up": 0.0146 - best_mean,
+        "margin_sd": 0.0016,
+        "seeds_per_factor": 3,
+        "best_at_grid_edge": False,
+        "best_clearly_better_than_default": clearly,
+    }
+
+
+def test_an_l2_winner_other_than_the_declared_factor_says_by_how_much_and_what_follows():
+    # 0.0146 - 0.0132 = 0.0014 below the declared factor's error; the larger sd is 0.0016, so
+    # "clearly" would need more than 0.0032: the declaration stays.
+    text = l2_conclusion(l2_fit_details(0.0132, clearly=False))
+    assert text.startswith(
+        "Closest of the candidates on validation loss: 0.007, ahead of the runner-up 0.01 by "
+        "0.0014 in mean error (the larger seed-to-seed sd of the two: 0.0016; 3 seeds per factor)."
+    )
+    assert (
+        "Its mean error is 0.0014 below the declared 0.01's (the larger seed-to-seed sd of the "
+        "two: 0.0016): not clearly better than the declared 0.01, so the declaration stays"
+    ) in text
+    assert "edge of the grid" not in text
+
+
+def test_a_clearly_better_l2_winner_asks_for_the_declaration_to_move():
+    # 0.0146 - 0.0100 = 0.0046 > 2 * 0.0016.
+    text = l2_conclusion(l2_fit_details(0.0100, clearly=True))
+    assert "Its mean error is 0.0046 below the declared 0.01's" in text
+    assert "clearly better than the declared 0.01, so the declaration in params.yaml" in text

@@ -211,11 +211,11 @@ def test_the_report_says_the_family_the_scope_and_the_l2_margin():
 
 
 def test_the_readme_block_gives_the_family_with_simultaneous_intervals():
-    seeds, crossval, _ = study_files()
+    seeds, crossval, l2_fit = study_files()
     training = {"A": {"num_params": 101578}, "B": {"num_params": 68282}}
     one_run = {"accuracy": 0.9861, "accuracy_ci": {"low": 0.984, "high": 0.988}}
     single = {"A": {"test": one_run}, "B": {"test": one_run}}
-    block = results_block(training, single, seeds, crossval, max_replicates=25)
+    block = results_block(training, single, seeds, crossval, 25, (l2_fit, "B"))
     rows = block.splitlines()
     seed_row = next(row for row in rows if row.startswith("| A vs B | 3 seeds"))
     assert "| -0.40 pp | [" in seed_row and seed_row.endswith("| B is better |")
@@ -224,6 +224,11 @@ def test_the_readme_block_gives_the_family_with_simultaneous_intervals():
     assert "| A | 101,578 | 0.9861 [0.9840, 0.9880] | 0.9860 ± 0.0010 |" in block
     assert "Holm over exactly these 1" in block
     assert "Every declared comparison is decided by these runs (3 seeds per model)" in block
+    assert (
+        "B's L2 factor (the notebook's text cuts it off): of 2 candidates, 0.001 fits the "
+        "notebook's validation loss best, and it is the declared one (at the edge of the grid)"
+    ) in " ".join(rows)
+    assert "L2 fit, pending the re-run" not in block
     assert max(len(row) for row in rows if not row.startswith("|")) <= 100
 
 
@@ -265,3 +270,18 @@ def test_a_task_result_becomes_a_record_with_every_field_the_summaries_read():
 def test_an_interval_end_near_zero_shows_its_side():
     assert interval_text(-0.0055, -0.0000019) == "[-0.55 pp, -1.9e-04 pp]"
     assert interval_text(-0.0055, 0.0) == "[-0.55 pp, +0.00 pp]"
+
+
+def test_an_l2_fit_not_yet_re_run_is_said_to_be_pending():
+    seeds, crossval, l2_fit = study_files()
+    l2_fit["restated_from"] = "the grid of an earlier commit."
+    one_run = {"accuracy": 0.9861, "accuracy_ci": {"low": 0.984, "high": 0.988}}
+    block = results_block(
+        {"A": {"num_params": 1}, "B": {"num_params": 2}},
+        {"A": {"test": one_run}, "B": {"test": one_run}},
+        seeds,
+        crossval,
+        25,
+        (l2_fit, "B"),
+    )
+    assert "L2 fit, pending the re-run: the grid of an earlier commit." in block
