@@ -75,8 +75,10 @@ study-progress:
 study-records:
 	@git add study/runs
 	@if git diff --cached --quiet -- study/runs; then echo "study-records: nothing new"; \
-	else git commit --quiet -m "Study records: $$(git diff --cached --name-only -- study/runs \
-		| wc -l | tr -d " ") more finished trainings" -- study/runs && git log --oneline -1; fi
+	else count=$$(git diff --cached --name-only -- study/runs | wc -l | tr -d " "); \
+		git commit --quiet -m "Study records: $$count more finished \
+		$$([ "$$count" = 1 ] && echo training || echo trainings)" -- study/runs \
+		&& git log --oneline -1; fi
 
 ## readme: rewrite README.md's results block from the committed metrics
 readme:
