@@ -76,8 +76,8 @@ study-records:
 	@git add study/runs
 	@if git diff --cached --quiet -- study/runs; then echo "study-records: nothing new"; \
 	else count=$$(git diff --cached --name-only -- study/runs | wc -l | tr -d " "); \
-		git commit --quiet -m "Study records: $$count more finished \
-		$$([ "$$count" = 1 ] && echo training || echo trainings)" -- study/runs \
+		noun=$$([ "$$count" = 1 ] && echo training || echo trainings); \
+		git commit --quiet -m "Study records: $$count more finished $$noun" -- study/runs \
 		&& git log --oneline -1; fi
 
 ## readme: rewrite README.md's results block from the committed metrics
