@@ -121,8 +121,9 @@ def l2_line(l2_fit: Metrics, model: str) -> list[str]:
         text += ", and it is the declared one"
     else:
         text += (
-            f", {'clearly' if l2_fit['best_clearly_better_than_default'] else 'not clearly'} "
-            f"better than the declared {default}"
+            f", clearly better than the declared {default}, which should move"
+            if l2_fit["best_clearly_better_than_default"]
+            else f", not clearly better than the declared {default}, which stays"
         )
     if l2_fit["best_at_grid_edge"]:
         text += " (at the edge of the grid)"

@@ -358,17 +358,20 @@ def l2_conclusion(l2_fit: Metrics) -> str:
         lower_by = default_error["rmse_mean"] - best_error["rmse_mean"]
         larger_sd = max(best_error["rmse_sd"], default_error["rmse_sd"])
         if l2_fit["best_clearly_better_than_default"]:
-            outcome = (
-                "clearly better than the declared {default}, so the declaration in params.yaml "
-                "should move to it"
-            )
+            outcome = "clearly better than {default}, so the declaration in params.yaml should move"
         else:
-            outcome = "not clearly better than the declared {default}, so the declaration stays"
+            outcome = "not clearly better than {default}, so the declaration stays"
+        if l2_fit["runner_up_factor"] == default:
+            by_how_much = " The runner-up is the declared factor: the best is "
+        else:
+            by_how_much = (
+                f" Its mean error is {lower_by:.4f} below the declared {default}'s (the larger "
+                f"seed-to-seed sd of the two: {larger_sd:.4f}): it is "
+            )
         sentence += (
-            f" Its mean error is {lower_by:.4f} below the declared {default}'s (the larger "
-            f"seed-to-seed sd of the two: {larger_sd:.4f}): "
+            by_how_much
             + outcome.format(default=default)
-            + " (clearly: lower by more than twice that sd)."
+            + " (clearly: lower by more than twice the larger sd)."
         )
     return sentence
 

@@ -285,3 +285,24 @@ def test_an_l2_fit_not_yet_re_run_is_said_to_be_pending():
         (l2_fit, "B"),
     )
     assert "L2 fit, pending the re-run: the grid of an earlier commit." in block
+
+
+def test_an_l2_winner_that_is_not_the_declared_factor_is_weighed_against_it():
+    seeds, crossval, _ = study_files()
+    _, l2_fit = summary.l2_fit_study(
+        {0.001: l2_errors(0.1), 0.002: l2_errors(0.05), 0.003: l2_errors(0.2)}, 0.001
+    )
+    one_run = {"accuracy": 0.9861, "accuracy_ci": {"low": 0.984, "high": 0.988}}
+    block = results_block(
+        {"A": {"num_params": 1}, "B": {"num_params": 2}},
+        {"A": {"test": one_run}, "B": {"test": one_run}},
+        seeds,
+        crossval,
+        25,
+        (l2_fit, "B"),
+    )
+    # 0.1 - 0.05 = 0.05 lower, beyond twice the seed sd (0.0014): clearly better.
+    assert (
+        "of 3 candidates, 0.002 fits the notebook's validation loss best, clearly better than "
+        "the declared 0.001, which should move; by how much"
+    ) in " ".join(block.splitlines())
