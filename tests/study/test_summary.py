@@ -228,7 +228,6 @@ def test_the_readme_block_gives_the_family_with_simultaneous_intervals():
         "B's L2 factor (the notebook's text cuts it off): of 2 candidates, 0.001 fits the "
         "notebook's validation loss best, and it is the declared one (at the edge of the grid)"
     ) in " ".join(rows)
-    assert "L2 fit, pending the re-run" not in block
     assert max(len(row) for row in rows if not row.startswith("|")) <= 100
 
 
@@ -270,21 +269,6 @@ def test_a_task_result_becomes_a_record_with_every_field_the_summaries_read():
 def test_an_interval_end_near_zero_shows_its_side():
     assert interval_text(-0.0055, -0.0000019) == "[-0.55 pp, -1.9e-04 pp]"
     assert interval_text(-0.0055, 0.0) == "[-0.55 pp, +0.00 pp]"
-
-
-def test_an_l2_fit_not_yet_re_run_is_said_to_be_pending():
-    seeds, crossval, l2_fit = study_files()
-    l2_fit["restated_from"] = "the grid of an earlier commit."
-    one_run = {"accuracy": 0.9861, "accuracy_ci": {"low": 0.984, "high": 0.988}}
-    block = results_block(
-        {"A": {"num_params": 1}, "B": {"num_params": 2}},
-        {"A": {"test": one_run}, "B": {"test": one_run}},
-        seeds,
-        crossval,
-        25,
-        (l2_fit, "B"),
-    )
-    assert "L2 fit, pending the re-run: the grid of an earlier commit." in block
 
 
 def test_an_l2_winner_that_is_not_the_declared_factor_is_weighed_against_it():
