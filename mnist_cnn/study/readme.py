@@ -26,6 +26,7 @@ from mnist_cnn.study.report import (
     declared,
     fold_comparison,
     interval_text,
+    l2_outcome,
     miss_verb,
     scope_line,
 )
@@ -119,11 +120,7 @@ def l2_line(l2_fit: Metrics, model: str) -> list[str]:
     if best == default:
         text += ", and it is the declared one"
     else:
-        text += (
-            f", clearly better than the declared {default}, which should move"
-            if l2_fit["best_clearly_better_than_default"]
-            else f", not clearly better than the declared {default}, which stays"
-        )
+        text += f", {l2_outcome(l2_fit)}"
     if l2_fit["best_at_grid_edge"]:
         text += " (at the edge of the grid)"
     return wrapped(f"{text}; by how much: [study/report.md](study/report.md).")

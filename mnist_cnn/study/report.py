@@ -307,6 +307,15 @@ def crossval_section(crossval: Metrics) -> list[str]:
     return [*lines, ""]
 
 
+def l2_outcome(l2_fit: Metrics) -> str:
+    """Whether the closest candidate should replace the declared factor (clearly better: its
+    mean error lower by more than twice the larger seed-to-seed sd of the two)."""
+    default = l2_fit["default_factor"]
+    if l2_fit["best_clearly_better_than_default"]:
+        return f"clearly better than the declared {default}, which should move"
+    return f"not clearly better than the declared {default}, which stays"
+
+
 def l2_conclusion(l2_fit: Metrics) -> str:
     best, default = l2_fit["best_factor"], l2_fit["default_factor"]
     sentence = f"Closest of the candidates on validation loss: {best}"
@@ -328,29 +337,19 @@ def l2_conclusion(l2_fit: Metrics) -> str:
             f" It is also the declared factor ({default}); being the closest candidate does "
             "not make the declaration right, only the best of these."
         )
+    elif l2_fit["runner_up_factor"] == default:
+        # The margin printed above is already the distance to the declared factor.
+        sentence += f" The runner-up is the declared factor: the best is {l2_outcome(l2_fit)}."
     else:
-        best_error, default_error = (
-            next(c["val_loss"] for c in l2_fit["candidates"].values() if c["factor"] == factor)
-            for factor in (best, default)
-        )
-        lower_by = default_error["rmse_mean"] - best_error["rmse_mean"]
-        larger_sd = max(best_error["rmse_sd"], default_error["rmse_sd"])
-        if l2_fit["best_clearly_better_than_default"]:
-            outcome = "clearly better than {default}, so the declaration in params.yaml should move"
-        else:
-            outcome = "not clearly better than {default}, so the declaration stays"
-        if l2_fit["runner_up_factor"] == default:
-            by_how_much = " The runner-up is the declared factor: the best is "
-        else:
-            by_how_much = (
-                f" Its mean error is {lower_by:.4f} below the declared {default}'s (the larger "
-                f"seed-to-seed sd of the two: {larger_sd:.4f}): it is "
-            )
+        errors = {c["factor"]: c["val_loss"] for c in l2_fit["candidates"].values()}
+        lower_by = errors[default]["rmse_mean"] - errors[best]["rmse_mean"]
+        larger_sd = max(errors[default]["rmse_sd"], errors[best]["rmse_sd"])
         sentence += (
-            by_how_much
-            + outcome.format(default=default)
-            + " (clearly: lower by more than twice the larger sd)."
+            f" Its mean error is {lower_by:.4f} below the declared {default}'s (the larger "
+            f"seed-to-seed sd of the two: {larger_sd:.4f}): it is {l2_outcome(l2_fit)}."
         )
+    if best != default:
+        sentence += " (Clearly: lower by more than twice the larger seed-to-seed sd.)"
     return sentence
 
 

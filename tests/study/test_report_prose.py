@@ -136,7 +136,7 @@ def test_an_l2_winner_other_than_the_declared_factor_says_by_how_much_and_what_f
     )
     assert (
         "Its mean error is 0.0014 below the declared 0.01's (the larger seed-to-seed sd of the "
-        "two: 0.0016): it is not clearly better than 0.01, so the declaration stays"
+        "two: 0.0016): it is not clearly better than the declared 0.01, which stays."
     ) in text
     assert "edge of the grid" not in text
 
@@ -145,8 +145,8 @@ def test_a_declared_runner_up_is_not_measured_twice():
     text = l2_conclusion(l2_fit_details(0.0132, clearly=False))
     assert "Its mean error" not in text
     assert text.endswith(
-        "The runner-up is the declared factor: the best is not clearly better than 0.01, so the "
-        "declaration stays (clearly: lower by more than twice the larger sd)."
+        "The runner-up is the declared factor: the best is not clearly better than the declared "
+        "0.01, which stays. (Clearly: lower by more than twice the larger seed-to-seed sd.)"
     )
 
 
@@ -154,4 +154,4 @@ def test_a_clearly_better_l2_winner_asks_for_the_declaration_to_move():
     # 0.0146 - 0.0100 = 0.0046 > 2 * 0.0016.
     text = l2_conclusion(l2_fit_details(0.0100, clearly=True, runner_up=0.015))
     assert "Its mean error is 0.0046 below the declared 0.01's" in text
-    assert "it is clearly better than 0.01, so the declaration in params.yaml should move" in text
+    assert "it is clearly better than the declared 0.01, which should move." in text

@@ -210,12 +210,16 @@ def test_the_report_says_the_family_the_scope_and_the_l2_margin():
     assert "Left out, because every one of our runs gave the same value" not in report
 
 
-def test_the_readme_block_gives_the_family_with_simultaneous_intervals():
-    seeds, crossval, l2_fit = study_files()
+def readme_block(seeds: dict, crossval: dict, l2_fit: dict) -> str:
+    """The README block of A and B, one run each at 0.9861, with the L2 fit fitted to B."""
     training = {"A": {"num_params": 101578}, "B": {"num_params": 68282}}
     one_run = {"accuracy": 0.9861, "accuracy_ci": {"low": 0.984, "high": 0.988}}
     single = {"A": {"test": one_run}, "B": {"test": one_run}}
-    block = results_block(training, single, seeds, crossval, 25, (l2_fit, "B"))
+    return results_block(training, single, seeds, crossval, 25, (l2_fit, "B"))
+
+
+def test_the_readme_block_gives_the_family_with_simultaneous_intervals():
+    block = readme_block(*study_files())
     rows = block.splitlines()
     seed_row = next(row for row in rows if row.startswith("| A vs B | 3 seeds"))
     assert "| -0.40 pp | [" in seed_row and seed_row.endswith("| B is better |")
@@ -276,15 +280,7 @@ def test_an_l2_winner_that_is_not_the_declared_factor_is_weighed_against_it():
     _, l2_fit = summary.l2_fit_study(
         {0.001: l2_errors(0.1), 0.002: l2_errors(0.05), 0.003: l2_errors(0.2)}, 0.001
     )
-    one_run = {"accuracy": 0.9861, "accuracy_ci": {"low": 0.984, "high": 0.988}}
-    block = results_block(
-        {"A": {"num_params": 1}, "B": {"num_params": 2}},
-        {"A": {"test": one_run}, "B": {"test": one_run}},
-        seeds,
-        crossval,
-        25,
-        (l2_fit, "B"),
-    )
+    block = readme_block(seeds, crossval, l2_fit)
     # 0.1 - 0.05 = 0.05 lower, beyond twice the seed sd (0.0014): clearly better.
     assert (
         "of 3 candidates, 0.002 fits the notebook's validation loss best, clearly better than "
